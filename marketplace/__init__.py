@@ -1,0 +1,139 @@
+"""Changzhi Innovation Exchange (长治双创资源平台): the Flask application.
+
+``create_app(config=None)`` builds the app: configuration from the environment, extensions,
+blueprints, error handlers, security headers, CLI commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, flash, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
+
+from marketplace.config import PROJECT_ROOT, Config, load_secret_key, normalize_database_url
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _finish_config(app)
+    _configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    _configure_login(app)
+
+    from marketplace import models  # noqa: F401  (registers every table on db.metadata)
+    from marketplace.api.views import bp as api_bp
+    from marketplace.auth.views import bp as auth_bp
+    from marketplace.cli import register_commands
+    from marketplace.errors import register_error_handlers
+    from marketplace.main.views import bp as main_bp
+    from marketplace.office.views import bp as office_bp
+    from marketplace.organizations.views import bp as organizations_bp
+    from marketplace.security import register_security_headers
+    from marketplace.templating import register_template_helpers
+
+    for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{instance / 'marketplace.db'}"
+    url = normalize_database_url(url)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": 30})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SEARCH_INDEX_DIR"] = app.config.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
+    app.config["MODEL_DIR"] = app.config.get("MODEL_DIR") or str(instance / "models")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _select_locale() -> str:
+    from flask import current_app
+    from flask_login import current_user
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _configure_login(app: Flask) -> None:
+    from marketplace.auth.operations import load_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return load_session(token)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.path.startswith("/api/"):
+            response = jsonify(error={"code": "unauthorized", "status": 401,
+                                      "message": _("Please sign in first.")})
+            response.status_code = 401
+            return response
+        flash(_("Please sign in to continue."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, write-ahead log for concurrent readers, wait when busy."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

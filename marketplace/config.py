@@ -1,0 +1,132 @@
+"""Settings, read from the environment with working defaults.
+
+Every variable here is documented in README.md ("Configuration"). Secrets come only from the
+environment (or, for SECRET_KEY in development, a key generated once into the instance folder).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_production() -> bool:
+    env = (os.environ.get("APP_ENV") or os.environ.get("FLASK_ENV") or "").strip().lower()
+    return env == "production"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment; in development, generated once and kept in the instance."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if is_production():
+        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    """Defaults for every environment; instance-relative paths are filled in by create_app."""
+
+    APP_ENV = "production" if is_production() else "development"
+    DATABASE_URL = os.environ.get("DATABASE_URL")  # None: SQLite file in the instance folder
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: <instance>/search-index
+    MODEL_DIR = os.environ.get("MODEL_DIR")  # None: <instance>/models
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@changzhi-innovation.local")
+    # Absolute base for links in e-mail when there is no request (CLI, jobs).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions and cookies (ASVS 5.0 V3.3, V7.3).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = is_production()
+    SESSION_COOKIE_NAME = "__Host-session" if is_production() else "session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = is_production()
+    REMEMBER_COOKIE_NAME = "__Host-remember" if is_production() else "remember_token"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Server-side session records: idle and absolute limits (remember-me sessions get the longer pair).
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    REMEMBER_IDLE_TIMEOUT = timedelta(days=7)
+    REMEMBER_ABSOLUTE_TIMEOUT = timedelta(days=30)
+
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
+
+    # Request size limits (ASVS 5.0 V5.2.1): uploads up to 16 MiB, ordinary forms 500 kB.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1_000
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+
+    RATELIMIT_ENABLED = _env_flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "10 per minute; 100 per hour")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    SENSITIVE_LIMIT_PER_IP = os.environ.get("SENSITIVE_LIMIT_PER_IP", "5 per minute; 30 per hour")
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    TESTING = False
+    DEBUG = False
+
+
+class TestConfig(Config):
+    """Used by the test suite; the fixtures fill in DATABASE_URL and the temporary folders."""
+
+    TESTING = True
+    APP_ENV = "test"
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
+    RATELIMIT_ENABLED = False  # tests that check rate limits switch it back on
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = None
+    REDIS_URL = None
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "session"
+    REMEMBER_COOKIE_NAME = "remember_token"

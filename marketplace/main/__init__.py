@@ -1,0 +1,1 @@
+"""Home page, dashboard, language switch, health check."""

@@ -1,0 +1,6 @@
+"""Imports every model module so that the metadata (and Alembic) sees all tables."""
+
+from marketplace.audit import AuditEntry  # noqa: F401
+from marketplace.auth.models import User, UserSession  # noqa: F401
+from marketplace.mail import OutboxMessage  # noqa: F401
+from marketplace.organizations.models import Membership, Organization  # noqa: F401

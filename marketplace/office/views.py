@@ -1,0 +1,165 @@
+"""Officer and admin pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.audit import AuditEntry
+from marketplace.auth import operations as account_operations
+from marketplace.auth.forms import DeactivateForm, SiteRoleForm
+from marketplace.auth.forms import ConfirmForm
+from marketplace.auth.models import SiteRole, User
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import apply_domain_error
+from marketplace.organizations import operations
+from marketplace.organizations.forms import RejectForm, VerifyForm
+from marketplace.organizations.models import Organization, VerificationStatus
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+
+
+def officer_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_officer:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/")
+@officer_required
+def index():
+    """The officer's home: the verification queue."""
+    pending = operations.list_pending_organizations()
+    counts = dict(db.session.execute(
+        sa.select(Organization.status, sa.func.count()).group_by(Organization.status)).all())
+    return render_template("office/index.html", pending=pending, counts=counts,
+                           statuses=list(VerificationStatus))
+
+
+@bp.route("/organizations/<int:organization_id>", methods=["GET"])
+@officer_required
+def review(organization_id: int):
+    """Review one organisation's registration."""
+    organization = db.get_or_404(Organization, organization_id)
+    return render_template("office/review.html", organization=organization,
+                           verify_form=VerifyForm(), reject_form=RejectForm())
+
+
+@bp.route("/organizations/<int:organization_id>/verify", methods=["POST"])
+@officer_required
+def verify(organization_id: int):
+    """Approve a pending organisation."""
+    organization = db.get_or_404(Organization, organization_id)
+    if VerifyForm().validate_on_submit():
+        operations.verify_organization(organization, current_user)
+        db.session.commit()
+        flash(_("%(name)s is now verified.", name=organization.name_zh), "success")
+    return redirect(url_for("office.index"))
+
+
+@bp.route("/organizations/<int:organization_id>/reject", methods=["POST"])
+@officer_required
+def reject(organization_id: int):
+    """Refuse a pending organisation, with a reason the owner will see."""
+    organization = db.get_or_404(Organization, organization_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            operations.reject_organization(organization, current_user, form.reason.data)
+        except DomainError as error:
+            if error.field is None:
+                raise
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Verification of %(name)s refused.", name=organization.name_zh), "info")
+            return redirect(url_for("office.index"))
+    return render_template("office/review.html", organization=organization,
+                           verify_form=VerifyForm(), reject_form=form), 400
+
+
+@bp.route("/audit")
+@officer_required
+def audit():
+    """The audit trail, newest first."""
+    query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    object_type = request.args.get("type", "")
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type[:40])
+    page = db.paginate(query, per_page=50, max_per_page=100)
+    return render_template("office/audit.html", page=page, object_type=object_type)
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    """All accounts, for the site administrator."""
+    query = sa.select(User).order_by(User.id)
+    needle = request.args.get("q", "").strip()[:100]
+    if needle:
+        query = query.where(sa.or_(User.email.contains(needle.lower()),
+                                   User.display_name.contains(needle)))
+    page = db.paginate(query, per_page=50, max_per_page=100)
+    return render_template("office/users.html", page=page, q=needle, role_form=SiteRoleForm(),
+                           deactivate_form=DeactivateForm(), confirm_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@admin_required
+def set_role(user_id: int):
+    """Grant or remove the officer or admin role."""
+    user = db.get_or_404(User, user_id)
+    form = SiteRoleForm()
+    if form.validate_on_submit():
+        account_operations.set_site_role(current_user, user, SiteRole(form.role.data))
+        db.session.commit()
+        flash(_("Role saved."), "success")
+    else:
+        flash(_("Choose a valid role."), "danger")
+    return redirect(url_for("office.users"))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@admin_required
+def deactivate(user_id: int):
+    """Deactivate an account; its sessions end immediately."""
+    user = db.get_or_404(User, user_id)
+    form = DeactivateForm()
+    if form.validate_on_submit():
+        account_operations.set_user_active(current_user, user, False, form.reason.data or "")
+        db.session.commit()
+        flash(_("Account deactivated."), "info")
+    return redirect(url_for("office.users"))
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate(user_id: int):
+    """Reactivate a deactivated account."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        account_operations.set_user_active(current_user, user, True)
+        db.session.commit()
+        flash(_("Account reactivated."), "success")
+    return redirect(url_for("office.users"))

@@ -1,0 +1,32 @@
+"""Jinja filters and globals: local time (Asia/Shanghai), districts, industries, languages."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from marketplace.reference import area_name, industry_name
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("localtime")
+    def localtime(value, format="medium"):
+        """A UTC datetime shown in Asia/Shanghai in the user's language."""
+        return format_datetime(value, format) if value else ""
+
+    @app.template_filter("localdate")
+    def localdate(value, format="medium"):
+        return format_date(value, format) if value else ""
+
+    app.add_template_filter(area_name, "area_name")
+    app.add_template_filter(industry_name, "industry_name")
+
+    @app.context_processor
+    def inject_globals():
+        locale = get_locale()
+        return {
+            "languages": current_app.config["LANGUAGES"],
+            "current_locale": str(locale) if locale else "zh_CN",
+            "html_lang": "en" if locale is not None and locale.language == "en" else "zh-CN",
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }
