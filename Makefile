@@ -1,0 +1,64 @@
+# Changzhi Innovation Exchange — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+export FLASK_APP := wsgi.py
+
+.PHONY: run test install translations setup serve postgres chromium test-sqlite test-postgres lint extract-messages clean
+
+## run: everything from a fresh clone, then serve the demo on http://127.0.0.1:5000
+run: setup serve
+
+## test: the whole suite on SQLite, then on PostgreSQL (browser test included in both)
+test: install translations postgres chromium
+	@mkdir -p test-results
+	@status=0; \
+	$(BIN)/pytest --junitxml=test-results/sqlite.xml || status=$$?; \
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest --junitxml=test-results/postgresql.xml || status=$$?; \
+	$(BIN)/python tests/summarize.py test-results/sqlite.xml test-results/postgresql.xml || status=1; \
+	exit $$status
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	@$(BIN)/pybabel compile -d marketplace/translations --statistics
+
+setup: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+
+serve:
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+## postgres: start the local PostgreSQL cluster when it is down (CI and fresh sessions)
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+## chromium: Debian's chromium for the browser tests (never a downloaded browser)
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test-sqlite: install translations chromium
+	$(BIN)/pytest
+
+test-postgres: install translations postgres chromium
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i marketplace/translations/messages.pot -d marketplace/translations
+
+clean:
+	rm -rf $(VENV) test-results .pytest_cache

@@ -1,0 +1,225 @@
+"""Shared fixtures.
+
+The suite runs once per database backend: SQLite by default, PostgreSQL when TEST_DATABASE_URL
+points at a server (``make test`` runs both). The schema is built once per run by the real
+migrations (``flask db upgrade``); every test then starts from empty tables (truncated after each
+test), so each test sees a fresh database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app
+from marketplace.config import TestConfig, normalize_database_url
+from marketplace.extensions import db as _db
+from marketplace.extensions import limiter
+
+PG_SERVER_URL = os.environ.get("TEST_DATABASE_URL")
+BACKEND = "postgresql" if PG_SERVER_URL else "sqlite"
+
+
+# ---------------------------------------------------------------------------------------------
+# reporting: which backend this run used and how many tests ran on it
+def pytest_report_header(config):
+    return f"database backend: {BACKEND}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    stats = terminalreporter.stats
+    counts = {key: len([r for r in stats.get(key, []) if getattr(r, "when", "call") == "call"])
+              for key in ("passed", "failed", "skipped", "error")}
+    terminalreporter.write_line(
+        f"backend {BACKEND}: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped, {len(stats.get('error', []))} errors"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# no network beyond this machine (RELIABILITY: tests never touch the network)
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
+        if host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("127."):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network():
+    socket.socket.connect = _guarded_connect
+    yield
+    socket.socket.connect = _real_connect
+
+
+# ---------------------------------------------------------------------------------------------
+# databases
+class PostgresServer:
+    """Creates and drops throw-away databases on the server named by TEST_DATABASE_URL."""
+
+    def __init__(self, url: str):
+        self.url = sa.make_url(normalize_database_url(url))
+        self.engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+
+    def create(self, prefix: str = "czx_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        name = sa.make_url(url).database
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    if not PG_SERVER_URL:
+        yield None
+        return
+    server = PostgresServer(PG_SERVER_URL)
+    yield server
+    server.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_empty_database(pg_server, tmp_path_factory):
+    """A factory for empty databases on the current backend (dropped at the end of the run)."""
+    created: list[str] = []
+
+    def factory() -> str:
+        if pg_server is not None:
+            url = pg_server.create()
+        else:
+            path = tmp_path_factory.mktemp("db") / f"{uuid.uuid4().hex[:8]}.sqlite"
+            url = f"sqlite:///{path}"
+        created.append(url)
+        return url
+
+    yield factory
+    if pg_server is not None:
+        for url in created:
+            pg_server.drop(url)
+
+
+@pytest.fixture(scope="session")
+def database_url(make_empty_database):
+    return make_empty_database()
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, instance_path):
+    from flask_migrate import upgrade
+
+    os.environ["INSTANCE_PATH"] = str(instance_path)
+    app = create_app({
+        **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": str(instance_path / "search-index"),
+        "MODEL_DIR": str(instance_path / "models"),
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in _db.metadata.sorted_tables]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "TRUNCATE TABLE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        else:
+            for table in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+
+
+@pytest.fixture
+def db(app):
+    """The database, empty, inside an application context."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _truncate_all()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def rate_limits(app):
+    """Turn Flask-Limiter on for one test, with clean counters."""
+    limiter.enabled = True
+    app.config["RATELIMIT_ENABLED"] = True
+    limiter.reset()
+    yield limiter
+    limiter.reset()
+    limiter.enabled = False
+    app.config["RATELIMIT_ENABLED"] = False
+
+
+@pytest.fixture
+def outbox(db):
+    """Messages sent in this test, newest last."""
+    from marketplace.mail import OutboxMessage
+
+    def read():
+        _db.session.expire_all()
+        return list(_db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    return read
+
+
+# ---------------------------------------------------------------------------------------------
+# signing in
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str, remember: bool = False, **kwargs):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/auth/login", data=data, **kwargs)
+
+    def login_as(self, user, password: str | None = None):
+        from tests.factories import DEFAULT_PASSWORD
+
+        response = self.login(user.email, password or DEFAULT_PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
