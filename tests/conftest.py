@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from marketplace import create_app
 from marketplace.config import TestConfig, normalize_database_url
@@ -122,6 +123,19 @@ def instance_path(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("instance")
 
 
+class FreshContextClient(FlaskClient):
+    """Runs every request in its own application context, as in production.
+
+    Without this, requests made while a test holds an app context share its ``g`` (Flask-Login's
+    cached user, Flask-Babel's cached locale) and its database session, which hides real bugs.
+    The test's own session is separate: commit before a request, ``expire_all()`` after it.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_path):
     from flask_migrate import upgrade
@@ -134,6 +148,7 @@ def app(database_url, instance_path):
         "MODEL_DIR": str(instance_path / "models"),
         "SERVER_NAME": None,
     })
+    app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade()
     yield app

@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from marketplace.auth.models import SiteRole
+from marketplace.forms import select_choices
 
 
 class RegisterForm(FlaskForm):
@@ -57,9 +58,9 @@ class ConfirmForm(FlaskForm):
 
 
 class SiteRoleForm(FlaskForm):
-    role = SelectField(_l("Site role"), choices=[
+    role = SelectField(_l("Site role"), choices=select_choices([
         (SiteRole.USER.value, _l("User")), (SiteRole.OFFICER.value, _l("Programme officer")),
-        (SiteRole.ADMIN.value, _l("Administrator"))])
+        (SiteRole.ADMIN.value, _l("Administrator"))]))
     submit = SubmitField(_l("Save role"))
 
 

@@ -12,7 +12,7 @@ import logging
 from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -23,6 +23,7 @@ from marketplace.auth.models import SiteRole, User, UserSession, hash_token, nor
 from marketplace.errors import DomainError, DuplicateEmailError, InvalidTokenError, NotAllowedError
 from marketplace.extensions import db, utcnow
 from marketplace.mail import send_mail
+from marketplace.urls import external_url
 from marketplace.security import password_problem
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def request_password_reset(email: str) -> None:
         log.info("password reset requested for unknown or inactive address")
         return
     token = make_reset_token(user)
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = external_url("auth.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     with force_locale(user.locale or "zh_CN"):
         subject = _("Reset your password — Changzhi Innovation Exchange")

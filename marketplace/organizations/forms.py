@@ -7,13 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from marketplace.forms import select_choices
 from marketplace.organizations.models import KIND_LABELS, SIZE_LABELS, MemberRole, OrganizationKind
 from marketplace.reference import area_choices, industry_choices
 
 
 def _kind_choices(include_office: bool):
-    return [(kind.value, label) for kind, label in KIND_LABELS.items()
-            if include_office or kind != OrganizationKind.PROGRAMME_OFFICE]
+    return select_choices((kind.value, label) for kind, label in KIND_LABELS.items()
+                          if include_office or kind != OrganizationKind.PROGRAMME_OFFICE)
 
 
 class OrganizationForm(FlaskForm):
@@ -28,7 +29,7 @@ class OrganizationForm(FlaskForm):
     industry = SelectField(_l("Industry"), validators=[DataRequired()])
     district_code = SelectField(_l("District or development zone"), validators=[DataRequired()])
     size = SelectField(_l("Size"), validators=[DataRequired()],
-                       choices=[(size.value, label) for size, label in SIZE_LABELS.items()])
+                       choices=select_choices((s.value, label) for s, label in SIZE_LABELS.items()))
     description = TextAreaField(_l("About the organisation"), validators=[Length(max=5000)])
     needs = TextAreaField(_l("What your enterprise needs (instruments, technologies, space, "
                              "expertise)"), validators=[Length(max=5000)])
@@ -49,8 +50,8 @@ class OrganizationForm(FlaskForm):
     def __init__(self, *args, include_office: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = _kind_choices(include_office)
-        self.industry.choices = industry_choices()
-        self.district_code.choices = area_choices()
+        self.industry.choices = select_choices(industry_choices())
+        self.district_code.choices = select_choices(area_choices())
 
     def values(self) -> dict:
         names = ("name_zh", "name_en", "credit_code", "kind", "industry", "district_code", "size",
@@ -70,8 +71,8 @@ class VerifyForm(FlaskForm):
 class AddMemberForm(FlaskForm):
     email = EmailField(_l("E-mail of the person to add"),
                        validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(MemberRole.MEMBER.value, _l("Member")),
-                                            (MemberRole.OWNER.value, _l("Owner"))])
+    role = SelectField(_l("Role"), choices=select_choices([(MemberRole.MEMBER.value, _l("Member")),
+                                                           (MemberRole.OWNER.value, _l("Owner"))]))
     submit = SubmitField(_l("Add member"))
 
 

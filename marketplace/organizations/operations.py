@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import url_for
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -26,6 +26,7 @@ from marketplace.errors import (
 )
 from marketplace.extensions import db, utcnow
 from marketplace.mail import send_mail
+from marketplace.urls import external_url
 from marketplace.organizations import credit_code
 from marketplace.organizations.models import (
     Membership,
@@ -147,7 +148,7 @@ def update_organization(organization: Organization, actor: User, **fields) -> bo
 
 
 def _notify_owners(organization: Organization, subject_fn, body_fn) -> None:
-    link = url_for("organizations.show", organization_id=organization.id, _external=True)
+    link = external_url("organizations.show", organization_id=organization.id)
     for owner in organization.owners:
         with force_locale(owner.locale or "zh_CN"):
             send_mail(owner.email, subject_fn(), body_fn(link))
