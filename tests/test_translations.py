@@ -21,7 +21,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "marketplace" / "translations"
-ZH_PO = TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po"
+# Babel resolves the zh_CN locale to zh_Hans_CN, so that is the catalogue folder gettext looks in.
+ZH_PO = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 
 KEYWORDS = {
     "_": None,
@@ -141,3 +142,11 @@ def test_compiled_catalogue_translates(zh_catalog, tmp_path):
     welcome = translations.gettext("Welcome, %(name)s") % {"name": "张三"}
     assert "张三" in welcome
     assert welcome != "Welcome, 张三"
+
+
+def test_the_app_serves_chinese_by_default_and_english_on_request(client):
+    zh = client.get("/auth/login").get_data(as_text=True)
+    assert "登录" in zh and "Sign in" not in zh
+    client.post("/language", data={"lang": "en"})
+    en = client.get("/auth/login").get_data(as_text=True)
+    assert "Sign in" in en and "登录" not in en

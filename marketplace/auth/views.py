@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.auth import operations
@@ -136,7 +137,8 @@ def revoke_other_sessions():
     if ConfirmForm().validate_on_submit():
         count = operations.revoke_other_sessions(current_user, keep=current_user.current_session)
         db.session.commit()
-        flash(_("Signed out of %(count)d other session(s).", count=count), "success")
+        flash(ngettext("Signed out of %(num)d other session.", "Signed out of %(num)d other sessions.",
+                       count), "success")
     return redirect(url_for("auth.account"))
 
 

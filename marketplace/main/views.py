@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
@@ -37,6 +38,7 @@ def set_language():
     code = request.form.get("lang", "")
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
+        refresh()
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code
             db.session.commit()

@@ -31,7 +31,7 @@ class OrganizationForm(FlaskForm):
     size = SelectField(_l("Size"), validators=[DataRequired()],
                        choices=select_choices((s.value, label) for s, label in SIZE_LABELS.items()))
     description = TextAreaField(_l("About the organisation"), validators=[Length(max=5000)])
-    needs = TextAreaField(_l("What your enterprise needs (instruments, technologies, space, "
+    needs = TextAreaField(_l("What your organisation needs (instruments, technologies, space, "
                              "expertise)"), validators=[Length(max=5000)])
     actual_controller = StringField(
         _l("Actual controller"), validators=[Optional(), Length(max=200)],
@@ -50,8 +50,9 @@ class OrganizationForm(FlaskForm):
     def __init__(self, *args, include_office: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = _kind_choices(include_office)
-        self.industry.choices = select_choices(industry_choices())
-        self.district_code.choices = select_choices(area_choices())
+        placeholder = [("", _l("Please choose…"))]
+        self.industry.choices = select_choices(placeholder + industry_choices())
+        self.district_code.choices = select_choices(placeholder + area_choices())
 
     def values(self) -> dict:
         names = ("name_zh", "name_en", "credit_code", "kind", "industry", "district_code", "size",
