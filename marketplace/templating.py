@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, get_locale
 
@@ -24,9 +25,13 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         locale = get_locale()
+        languages = current_app.config["LANGUAGES"]
+        # Babel resolves "zh_CN" to zh_Hans_CN: compare parsed locales, report our own key.
+        current = next((code for code in languages if locale is not None
+                        and Locale.parse(code) == locale), current_app.config["BABEL_DEFAULT_LOCALE"])
         return {
-            "languages": current_app.config["LANGUAGES"],
-            "current_locale": str(locale) if locale else "zh_CN",
+            "languages": languages,
+            "current_locale": current,
             "html_lang": "en" if locale is not None and locale.language == "en" else "zh-CN",
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

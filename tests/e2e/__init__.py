@@ -1,0 +1,1 @@
+"""End-to-end tests: the real server (gunicorn) driven by Debian's chromium through Playwright."""
