@@ -65,3 +65,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def enum_type(cls, name: str, length: int = 20) -> sa.Enum:
+    """A string enum column: VARCHAR plus a named CHECK constraint, values stored as ``.value``."""
+    return sa.Enum(cls, native_enum=False, length=length, create_constraint=True, name=name,
+                   values_callable=lambda e: [m.value for m in e])

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.extensions import UTCDateTime, db, utcnow
+from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
 from marketplace.post_commit import after_commit
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[OutboxStatus] = mapped_column(
-        sa.Enum(OutboxStatus, native_enum=False, length=10, create_constraint=True,
-                name="outbox_status", values_callable=lambda e: [m.value for m in e]),
+        enum_type(OutboxStatus, "outbox_status", 10),
         default=OutboxStatus.QUEUED,
     )
     error: Mapped[str | None] = mapped_column(sa.Text)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.extensions import UTCDateTime, db, utcnow
+from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
 
 
 class SiteRole(enum.StrEnum):
@@ -36,8 +36,7 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(80))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     site_role: Mapped[SiteRole] = mapped_column(
-        sa.Enum(SiteRole, native_enum=False, length=10, create_constraint=True,
-                name="site_role", values_callable=lambda e: [m.value for m in e]),
+        enum_type(SiteRole, "site_role", 10),
         default=SiteRole.USER,
     )
     is_active: Mapped[bool] = mapped_column(default=True)

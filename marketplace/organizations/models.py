@@ -9,12 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.extensions import UTCDateTime, db, utcnow
-
-
-def _enum(cls, name: str, length: int = 20):
-    return sa.Enum(cls, native_enum=False, length=length, create_constraint=True, name=name,
-                   values_callable=lambda e: [m.value for m in e])
+from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
 
 
 class OrganizationKind(enum.StrEnum):
@@ -90,10 +85,10 @@ class Organization(db.Model):
     name_zh: Mapped[str] = mapped_column(sa.String(200))
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
-    kind: Mapped[OrganizationKind] = mapped_column(_enum(OrganizationKind, "organization_kind"))
+    kind: Mapped[OrganizationKind] = mapped_column(enum_type(OrganizationKind, "organization_kind"))
     industry: Mapped[str] = mapped_column(sa.String(1))  # GB/T 4754-2017 section letter A–T
     district_code: Mapped[str] = mapped_column(sa.String(12), index=True)
-    size: Mapped[OrganizationSize] = mapped_column(_enum(OrganizationSize, "organization_size"))
+    size: Mapped[OrganizationSize] = mapped_column(enum_type(OrganizationSize, "organization_size"))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     needs: Mapped[str] = mapped_column(sa.Text, default="")  # enterprises: free-text needs
     actual_controller: Mapped[str | None] = mapped_column(sa.String(200))  # related-party rule
@@ -101,7 +96,7 @@ class Organization(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     website: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[VerificationStatus] = mapped_column(
-        _enum(VerificationStatus, "verification_status"), default=VerificationStatus.PENDING,
+        enum_type(VerificationStatus, "verification_status"), default=VerificationStatus.PENDING,
         index=True,
     )
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -210,7 +205,7 @@ class Membership(db.Model):
     organization_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[MemberRole] = mapped_column(_enum(MemberRole, "member_role", 10))
+    role: Mapped[MemberRole] = mapped_column(enum_type(MemberRole, "member_role", 10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User", back_populates="memberships")
