@@ -4,3 +4,15 @@ from marketplace.audit import AuditEntry  # noqa: F401
 from marketplace.auth.models import User, UserSession  # noqa: F401
 from marketplace.mail import OutboxMessage  # noqa: F401
 from marketplace.organizations.models import Membership, Organization  # noqa: F401
+from listings import indexing  # noqa: F401,E402  (search index hooks)
+from listings.models import (  # noqa: F401,E402
+    Campaign,
+    ExpertiseNeed,
+    Instrument,
+    Listing,
+    ListingPhoto,
+    ResourceNeed,
+    RewardTier,
+    Space,
+    Technology,
+)

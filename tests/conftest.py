@@ -167,13 +167,20 @@ def _truncate_all() -> None:
                 conn.exec_driver_sql(f'DELETE FROM "{table}"')
 
 
+def _clear_search_index(app) -> None:
+    from listings import search
+
+    search.rebuild(app.config["SEARCH_INDEX_DIR"], [])
+
+
 @pytest.fixture
 def db(app):
-    """The database, empty, inside an application context."""
+    """The database and the search index, empty, inside an application context."""
     with app.app_context():
         yield _db
         _db.session.remove()
         _truncate_all()
+        _clear_search_index(app)
 
 
 @pytest.fixture

@@ -1,0 +1,487 @@
+"""Listing models: one ``listings`` table for what all kinds share, one table per kind (joined
+table inheritance), plus photos and the campaign's wanted expertise, resources and reward tiers.
+
+Money is integer fen; areas are whole square metres; times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
+
+
+class ListingKind(enum.StrEnum):
+    INSTRUMENT = "instrument"
+    TECHNOLOGY = "technology"
+    SPACE = "space"
+    CAMPAIGN = "campaign"
+
+    @property
+    def label(self):
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    ListingKind.INSTRUMENT: _l("Shared instrument"),
+    ListingKind.TECHNOLOGY: _l("Technology"),
+    ListingKind.SPACE: _l("Space"),
+    ListingKind.CAMPAIGN: _l("Crowdfunding campaign"),
+}
+
+
+class ListingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ListingStatus.DRAFT: _l("Draft"),
+    ListingStatus.PUBLISHED: _l("Published"),
+    ListingStatus.ARCHIVED: _l("Archived"),
+}
+
+
+class Listing(db.Model):
+    """What every kind of listing has; ``kind`` selects the subclass."""
+
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ListingKind] = mapped_column(enum_type(ListingKind, "listing_kind"), index=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    title_zh: Mapped[str | None] = mapped_column(sa.String(200))
+    title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    summary_zh: Mapped[str | None] = mapped_column(sa.String(1000))
+    summary_en: Mapped[str | None] = mapped_column(sa.String(1000))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    tags: Mapped[str] = mapped_column(sa.String(500), default="")  # comma-separated
+    district_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(80))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    status: Mapped[ListingStatus] = mapped_column(
+        enum_type(ListingStatus, "listing_status", 10), default=ListingStatus.DRAFT, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organization = relationship("Organization", lazy="joined")
+    photos = relationship("ListingPhoto", back_populates="listing", cascade="all, delete-orphan",
+                          order_by="ListingPhoto.position")
+
+    __mapper_args__ = {"polymorphic_on": "kind"}
+    __table_args__ = (
+        sa.CheckConstraint("title_zh IS NOT NULL OR title_en IS NOT NULL", name="has_title"),
+    )
+
+    # --- presentation -----------------------------------------------------------------------
+    def title_for(self, language: str) -> str:
+        if language == "en":
+            return self.title_en or self.title_zh or ""
+        return self.title_zh or self.title_en or ""
+
+    def summary_for(self, language: str) -> str:
+        if language == "en":
+            return self.summary_en or self.summary_zh or ""
+        return self.summary_zh or self.summary_en or ""
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in (self.tags or "").split(",") if t.strip()]
+
+    @property
+    def price_fen(self) -> int | None:
+        """The price used for sorting and the price filter (kind-specific meaning)."""
+        return None
+
+    @property
+    def category(self) -> str | None:
+        """The kind-specific category used for facets."""
+        return None
+
+    def search_texts(self) -> dict[str, str]:
+        """Kind-specific searchable text; subclasses add to it."""
+        return {}
+
+    # --- permissions --------------------------------------------------------------------------
+    @property
+    def is_published(self) -> bool:
+        return self.status == ListingStatus.PUBLISHED
+
+    def can_view(self, user) -> bool:
+        return self.is_published or self.can_edit(user) or bool(
+            user and user.is_authenticated and user.is_officer)
+
+    def can_edit(self, user) -> bool:
+        return self.organization is not None and self.organization.is_member(user)
+
+    def can_publish(self, user) -> bool:
+        """Members of a verified organisation of a fitting kind."""
+        org = self.organization
+        return (org is not None and org.can_publish(user)
+                and org.kind.value in PUBLISHER_KINDS[self.kind])
+
+    # --- transitions --------------------------------------------------------------------------
+    def publish(self, now: datetime) -> None:
+        self.status = ListingStatus.PUBLISHED
+        self.published_at = self.published_at or now
+        self.archived_at = None
+
+    def archive(self, now: datetime) -> None:
+        self.status = ListingStatus.ARCHIVED
+        self.archived_at = now
+
+
+# Which kinds of organisation may publish which kinds of listing (organisation kind values; the
+# programme office may publish anything, e.g. on behalf of a provider).
+PUBLISHER_KINDS = {
+    ListingKind.INSTRUMENT: {"university", "enterprise", "programme_office"},
+    ListingKind.TECHNOLOGY: {"university", "enterprise", "maker", "programme_office"},
+    ListingKind.SPACE: {"park", "enterprise", "university", "programme_office"},
+    ListingKind.CAMPAIGN: {"maker", "enterprise", "programme_office"},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+class InstrumentCategory(enum.StrEnum):
+    ELECTRON_MICROSCOPY = "electron_microscopy"
+    OPTICAL_MICROSCOPY = "optical_microscopy"
+    CHROMATOGRAPHY = "chromatography"
+    MASS_SPECTROMETRY = "mass_spectrometry"
+    SPECTROSCOPY = "spectroscopy"
+    X_RAY = "x_ray"
+    THERMAL_ANALYSIS = "thermal_analysis"
+    MATERIALS_TESTING = "materials_testing"
+    ADDITIVE_MANUFACTURING = "additive_manufacturing"
+    MACHINING = "machining"
+    ELECTRONICS_TESTING = "electronics_testing"
+    LIFE_SCIENCES = "life_sciences"
+    ENVIRONMENTAL = "environmental"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return INSTRUMENT_CATEGORY_LABELS[self]
+
+
+INSTRUMENT_CATEGORY_LABELS = {
+    InstrumentCategory.ELECTRON_MICROSCOPY: _l("Electron microscopy"),
+    InstrumentCategory.OPTICAL_MICROSCOPY: _l("Optical microscopy"),
+    InstrumentCategory.CHROMATOGRAPHY: _l("Chromatography"),
+    InstrumentCategory.MASS_SPECTROMETRY: _l("Mass spectrometry"),
+    InstrumentCategory.SPECTROSCOPY: _l("Spectroscopy"),
+    InstrumentCategory.X_RAY: _l("X-ray analysis"),
+    InstrumentCategory.THERMAL_ANALYSIS: _l("Thermal analysis"),
+    InstrumentCategory.MATERIALS_TESTING: _l("Materials testing"),
+    InstrumentCategory.ADDITIVE_MANUFACTURING: _l("Additive manufacturing (3D printing)"),
+    InstrumentCategory.MACHINING: _l("Precision machining"),
+    InstrumentCategory.ELECTRONICS_TESTING: _l("Electronics testing"),
+    InstrumentCategory.LIFE_SCIENCES: _l("Life sciences"),
+    InstrumentCategory.ENVIRONMENTAL: _l("Environmental monitoring"),
+    InstrumentCategory.OTHER: _l("Other"),
+}
+
+
+class Instrument(Listing):
+    """A shared research instrument (large lab equipment) that outside firms can book."""
+
+    __tablename__ = "instruments"
+    __mapper_args__ = {"polymorphic_identity": ListingKind.INSTRUMENT}
+
+    id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
+                                    primary_key=True)
+    instrument_category: Mapped[InstrumentCategory] = mapped_column(
+        enum_type(InstrumentCategory, "instrument_category", 30), index=True)
+    manufacturer: Mapped[str | None] = mapped_column(sa.String(120))
+    model_name: Mapped[str | None] = mapped_column(sa.String(120))
+    year_made: Mapped[int | None]
+    capabilities: Mapped[str] = mapped_column(sa.Text, default="")
+    sample_requirements: Mapped[str] = mapped_column(sa.Text, default="")
+    lab_location: Mapped[str | None] = mapped_column(sa.String(200))
+    rate_internal_fen: Mapped[int] = mapped_column(sa.BigInteger)  # per hour
+    rate_external_fen: Mapped[int] = mapped_column(sa.BigInteger)  # per hour
+    min_booking_minutes: Mapped[int] = mapped_column(default=60)
+    max_booking_minutes: Mapped[int] = mapped_column(default=480)
+    # {"0": [["08:30", "12:00"], ["14:00", "17:30"]], ...}; 0 = Monday, Asia/Shanghai local time
+    opening_hours: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    closed_dates: Mapped[list] = mapped_column(sa.JSON, default=list)  # ["2027-02-10", ...]
+    requires_training: Mapped[bool] = mapped_column(default=False)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    accepts_vouchers: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("rate_internal_fen >= 0 AND rate_external_fen >= 0", name="rates"),
+        sa.CheckConstraint("min_booking_minutes > 0 AND max_booking_minutes >= min_booking_minutes",
+                           name="booking_length"),
+    )
+
+    @property
+    def price_fen(self) -> int | None:
+        return self.rate_external_fen
+
+    @property
+    def category(self) -> str | None:
+        return self.instrument_category.value
+
+    def search_texts(self) -> dict[str, str]:
+        return {"details": " ".join(filter(None, [
+            self.manufacturer, self.model_name, self.capabilities, self.sample_requirements,
+            self.lab_location, str(self.instrument_category.label)]))}
+
+
+# ---------------------------------------------------------------------------------------------
+class PatentType(enum.StrEnum):
+    INVENTION = "invention"
+    UTILITY_MODEL = "utility_model"
+    DESIGN = "design"
+
+    @property
+    def label(self):
+        return {PatentType.INVENTION: _l("Invention patent"),
+                PatentType.UTILITY_MODEL: _l("Utility model"),
+                PatentType.DESIGN: _l("Design patent")}[self]
+
+
+class LegalStatus(enum.StrEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    EXPIRED = "expired"
+    NOT_PATENTED = "not_patented"  # know-how, software, unpatented technology
+
+    @property
+    def label(self):
+        return {LegalStatus.PENDING: _l("Application pending"),
+                LegalStatus.GRANTED: _l("Granted, in force"),
+                LegalStatus.EXPIRED: _l("Expired or lapsed"),
+                LegalStatus.NOT_PATENTED: _l("Not patented (know-how)")}[self]
+
+
+class LicensingMode(enum.StrEnum):
+    EXCLUSIVE = "exclusive"
+    NON_EXCLUSIVE = "non_exclusive"
+    ASSIGNMENT = "assignment"
+    JOINT_DEVELOPMENT = "joint_development"
+
+    @property
+    def label(self):
+        return {LicensingMode.EXCLUSIVE: _l("Exclusive licence"),
+                LicensingMode.NON_EXCLUSIVE: _l("Non-exclusive licence"),
+                LicensingMode.ASSIGNMENT: _l("Assignment (transfer of ownership)"),
+                LicensingMode.JOINT_DEVELOPMENT: _l("Joint development")}[self]
+
+
+class Technology(Listing):
+    """A patent or technology offered for licensing (technology transfer)."""
+
+    __tablename__ = "technologies"
+    __mapper_args__ = {"polymorphic_identity": ListingKind.TECHNOLOGY}
+
+    id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
+                                    primary_key=True)
+    patent_number: Mapped[str | None] = mapped_column(sa.String(20), index=True)  # normalised
+    patent_type: Mapped[PatentType | None] = mapped_column(enum_type(PatentType, "patent_type"))
+    ipc_class: Mapped[str | None] = mapped_column(sa.String(40))
+    filing_date: Mapped[date | None]
+    grant_date: Mapped[date | None]
+    legal_status: Mapped[LegalStatus] = mapped_column(enum_type(LegalStatus, "legal_status"))
+    inventors: Mapped[str | None] = mapped_column(sa.String(300))
+    licensing_modes: Mapped[list] = mapped_column(sa.JSON, default=list)  # LicensingMode values
+    asking_price_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # None = negotiable
+    trl: Mapped[int]  # technology readiness level 1–9
+    field_of_application: Mapped[str] = mapped_column(sa.Text, default="")
+
+    __table_args__ = (
+        sa.CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
+        sa.CheckConstraint("asking_price_fen IS NULL OR asking_price_fen >= 0", name="price"),
+    )
+
+    @property
+    def price_fen(self) -> int | None:
+        return self.asking_price_fen
+
+    @property
+    def category(self) -> str | None:
+        return self.patent_type.value if self.patent_type else LegalStatus.NOT_PATENTED.value
+
+    @property
+    def modes(self) -> list[LicensingMode]:
+        return [LicensingMode(m) for m in self.licensing_modes or []]
+
+    def search_texts(self) -> dict[str, str]:
+        return {"details": " ".join(filter(None, [
+            self.patent_number, self.ipc_class, self.inventors, self.field_of_application]))}
+
+
+# ---------------------------------------------------------------------------------------------
+class SpaceType(enum.StrEnum):
+    FACTORY = "factory"
+    WAREHOUSE = "warehouse"
+    OFFICE = "office"
+    INCUBATOR_DESK = "incubator_desk"
+    LAB = "lab"
+
+    @property
+    def label(self):
+        return {SpaceType.FACTORY: _l("Factory building"), SpaceType.WAREHOUSE: _l("Warehouse"),
+                SpaceType.OFFICE: _l("Office"), SpaceType.INCUBATOR_DESK: _l("Incubator desk"),
+                SpaceType.LAB: _l("Laboratory space")}[self]
+
+
+class Space(Listing):
+    """Vacant factory, warehouse, office or incubator space."""
+
+    __tablename__ = "spaces"
+    __mapper_args__ = {"polymorphic_identity": ListingKind.SPACE}
+
+    id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
+                                    primary_key=True)
+    space_type: Mapped[SpaceType] = mapped_column(enum_type(SpaceType, "space_type"), index=True)
+    area_m2: Mapped[int]
+    area_free_m2: Mapped[int]
+    floor_height_m: Mapped[float | None]
+    floor_load_kn_m2: Mapped[float | None]
+    power_kva: Mapped[int | None]
+    rent_fen_per_m2_month: Mapped[int] = mapped_column(sa.BigInteger)
+    available_from: Mapped[date | None]
+    min_lease_months: Mapped[int] = mapped_column(default=1)
+    park_name: Mapped[str | None] = mapped_column(sa.String(200))
+
+    __table_args__ = (
+        sa.CheckConstraint("area_m2 > 0 AND area_free_m2 >= 0 AND area_free_m2 <= area_m2",
+                           name="area"),
+        sa.CheckConstraint("rent_fen_per_m2_month >= 0", name="rent"),
+    )
+
+    @property
+    def price_fen(self) -> int | None:
+        return self.rent_fen_per_m2_month
+
+    @property
+    def category(self) -> str | None:
+        return self.space_type.value
+
+    def search_texts(self) -> dict[str, str]:
+        return {"details": " ".join(filter(None, [self.park_name, str(self.space_type.label)]))}
+
+
+# ---------------------------------------------------------------------------------------------
+class Campaign(Listing):
+    """A 三筹 crowdfunding campaign: money (筹资金), expertise (筹智慧), resources (筹资源)."""
+
+    __tablename__ = "campaigns"
+    __mapper_args__ = {"polymorphic_identity": ListingKind.CAMPAIGN}
+
+    id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
+                                    primary_key=True)
+    money_goal_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    expertise_needs = relationship("ExpertiseNeed", back_populates="campaign",
+                                   cascade="all, delete-orphan", order_by="ExpertiseNeed.id")
+    resource_needs = relationship("ResourceNeed", back_populates="campaign",
+                                  cascade="all, delete-orphan", order_by="ResourceNeed.id",
+                                  foreign_keys="ResourceNeed.campaign_id")
+    reward_tiers = relationship("RewardTier", back_populates="campaign",
+                                cascade="all, delete-orphan", order_by="RewardTier.min_pledge_fen")
+
+    __table_args__ = (sa.CheckConstraint("money_goal_fen >= 0", name="goal"),)
+
+    @property
+    def price_fen(self) -> int | None:
+        return self.money_goal_fen
+
+    @property
+    def category(self) -> str | None:
+        return "campaign"
+
+    @property
+    def expertise_hours(self) -> int:
+        return sum(need.hours for need in self.expertise_needs)
+
+    def search_texts(self) -> dict[str, str]:
+        parts = [n.skill for n in self.expertise_needs] + [r.item for r in self.resource_needs]
+        parts += [t.title for t in self.reward_tiers]
+        return {"details": " ".join(parts)}
+
+
+class ExpertiseNeed(db.Model):
+    """筹智慧: a skill the campaign wants, and for how many hours."""
+
+    __tablename__ = "campaign_expertise_needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    skill: Mapped[str] = mapped_column(sa.String(200))
+    hours: Mapped[int]
+
+    campaign = relationship("Campaign", back_populates="expertise_needs")
+
+    __table_args__ = (sa.CheckConstraint("hours > 0", name="hours"),)
+
+
+class ResourceNeed(db.Model):
+    """筹资源: equipment, space or material the campaign wants, optionally a listing."""
+
+    __tablename__ = "campaign_resource_needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    item: Mapped[str] = mapped_column(sa.String(200))
+    quantity: Mapped[str | None] = mapped_column(sa.String(60))
+    linked_listing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("listings.id", ondelete="SET NULL"))
+
+    campaign = relationship("Campaign", back_populates="resource_needs",
+                            foreign_keys=[campaign_id])
+    linked_listing = relationship("Listing", foreign_keys=[linked_listing_id])
+
+
+class RewardTier(db.Model):
+    """A reward offered to backers who pledge at least ``min_pledge_fen``."""
+
+    __tablename__ = "campaign_reward_tiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    min_pledge_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    campaign = relationship("Campaign", back_populates="reward_tiers")
+
+    __table_args__ = (sa.CheckConstraint("min_pledge_fen > 0", name="min_pledge"),)
+
+
+class ListingPhoto(db.Model):
+    """An uploaded image; stored under a generated name outside the web root."""
+
+    __tablename__ = "listing_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
+                                            index=True)
+    storage_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size_bytes: Mapped[int]
+    caption: Mapped[str | None] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    listing = relationship("Listing", back_populates="photos")
