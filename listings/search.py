@@ -388,11 +388,10 @@ def _searcher(index_dir):
         searcher = _searchers.get(key)
         if searcher is None:
             searcher = _searchers[key] = get_index(key).searcher()
-        else:
-            fresh = searcher.refresh()
-            if fresh is not searcher:
-                _searchers[key] = fresh
-                searcher = fresh
+        elif not searcher.up_to_date():
+            # Searcher.refresh() can fail when the old reader was empty (whoosh 2.7); reopen.
+            searcher.close()
+            searcher = _searchers[key] = get_index(key).searcher()
         return searcher
 
 

@@ -44,15 +44,18 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace import models  # noqa: F401  (registers every table on db.metadata)
     from marketplace.api.views import bp as api_bp
     from marketplace.auth.views import bp as auth_bp
+    from marketplace.catalogue.views import bp as catalogue_bp
     from marketplace.cli import register_commands
     from marketplace.errors import register_error_handlers
     from marketplace.main.views import bp as main_bp
     from marketplace.office.views import bp as office_bp
     from marketplace.organizations.views import bp as organizations_bp
+    from marketplace.publishing.views import bp as publishing_bp
     from marketplace.security import register_security_headers
     from marketplace.templating import register_template_helpers
 
-    for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
+                      publishing_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

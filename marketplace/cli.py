@@ -40,5 +40,38 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"administrator {user.email} created (id {user.id})")
 
+    listings_group = AppGroup("listings", help="The catalogue and its search index.")
+
+    @listings_group.command("reindex")
+    @click.option("--procs", default=1, show_default=True, help="Indexing processes.")
+    def listings_reindex(procs):
+        """Rebuild the search index from the database."""
+        from flask import current_app
+
+        from listings.indexing import rebuild_index
+
+        count = rebuild_index(db.session, current_app.config["SEARCH_INDEX_DIR"], procs=procs)
+        click.echo(f"indexed {count} published listings into {current_app.config['SEARCH_INDEX_DIR']}")
+
+    @listings_group.command("check-index")
+    def listings_check_index():
+        """Report listings missing from the index or stale in it (exit 1 if any)."""
+        from flask import current_app
+
+        from listings.indexing import check_index
+
+        report = check_index(db.session, current_app.config["SEARCH_INDEX_DIR"])
+        click.echo(f"published={report.published} indexed={report.indexed} "
+                   f"missing={len(report.missing)} stale={len(report.stale)} "
+                   f"extra={len(report.extra)}")
+        for label, ids in (("missing", report.missing), ("stale", report.stale),
+                           ("extra", report.extra)):
+            if ids:
+                click.echo(f"{label}: {', '.join(map(str, ids[:50]))}"
+                           + (" …" if len(ids) > 50 else ""))
+        if not report.ok:
+            raise SystemExit(1)
+
     app.cli.add_command(demo)
+    app.cli.add_command(listings_group)
     app.cli.add_command(users)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _KEY = "after_commit_callbacks"
+_UNDO = "after_rollback_callbacks"
 
 
 def after_commit(fn: Callable[[], None], session: Session | None = None) -> None:
@@ -24,8 +25,18 @@ def after_commit(fn: Callable[[], None], session: Session | None = None) -> None
     session.info.setdefault(_KEY, []).append(fn)
 
 
+def after_rollback(fn: Callable[[], None], session: Session | None = None) -> None:
+    """Undo a side effect already done (e.g. a file written) if the transaction rolls back."""
+    if session is None:
+        from marketplace.extensions import db
+
+        session = db.session()
+    session.info.setdefault(_UNDO, []).append(fn)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_callbacks(session: Session) -> None:
+    session.info.pop(_UNDO, None)
     callbacks = session.info.pop(_KEY, [])
     for fn in callbacks:
         try:
@@ -38,3 +49,8 @@ def _run_callbacks(session: Session) -> None:
 def _drop_callbacks(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_KEY, None)
+        for fn in session.info.pop(_UNDO, []):
+            try:
+                fn()
+            except Exception:
+                log.exception("rollback callback %r failed", fn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response
 
@@ -46,10 +46,24 @@ def is_safe_redirect(target: str | None) -> bool:
     """Only same-site relative paths: "/x?y" yes; "//host", "https://x", "/\\host", "javascript:" no.
 
     Browsers strip tabs and newlines and treat backslashes as slashes, so those are refused
-    outright, as are other control and bidirectional-override characters.
+    outright, as are other control and bidirectional-override characters. The same checks apply
+    to the target percent-decoded (up to three times: "/%09/host", "/%2F%2Fhost", "/%252f...") and
+    folded with NFKC (fullwidth "／" and "＼" become "/" and "\\"), so that a later decoding or
+    normalisation step cannot turn an accepted path into a redirect off the site.
     """
     if not target or len(target) > 2048:
         return False
+    forms = [target]
+    for _ in range(3):
+        decoded = unquote(forms[-1])
+        if decoded == forms[-1]:
+            break
+        forms.append(decoded)
+    forms += [unicodedata.normalize("NFKC", form) for form in forms]
+    return all(_is_relative_path(form) for form in forms)
+
+
+def _is_relative_path(target: str) -> bool:
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target):
         return False
     if "\\" in target or not target.startswith("/") or target.startswith("//"):

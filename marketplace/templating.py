@@ -6,6 +6,7 @@ from babel import Locale
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, get_locale
 
+from marketplace.money import format_fen
 from marketplace.reference import area_name, industry_name
 
 
@@ -20,6 +21,7 @@ def register_template_helpers(app: Flask) -> None:
         return format_date(value, format) if value else ""
 
     app.add_template_filter(area_name, "area_name")
+    app.add_template_filter(format_fen, "yuan")
     app.add_template_filter(industry_name, "industry_name")
 
     @app.context_processor
