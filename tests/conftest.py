@@ -152,6 +152,9 @@ def app(database_url, instance_path):
     with app.app_context():
         upgrade()
     yield app
+    from listings import search
+
+    search.close_searchers()
     with app.app_context():
         _db.engine.dispose()
 
