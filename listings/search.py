@@ -161,12 +161,14 @@ SCHEMA = Schema(
     summary=TEXT(analyzer=ANALYZER, stored=True, field_boost=1.5, phrase=False, spelling=True),
     body=TEXT(analyzer=ANALYZER, phrase=False),
     tags=TEXT(analyzer=ANALYZER, field_boost=2.0, phrase=False),
-    price=NUMERIC(bits=64, stored=True, sortable=True, signed=False),
-    area=NUMERIC(bits=32, stored=True, signed=False),
+    # Signed: Whoosh 2.7's unsigned 64-bit range queries match everything.
+    price=NUMERIC(bits=64, stored=True, sortable=True),
+    area=NUMERIC(bits=32, stored=True),
     voucher=BOOLEAN(stored=True),
-    published=NUMERIC(bits=64, sortable=True, signed=False),
-    updated=NUMERIC(bits=64, stored=True, signed=False),  # for check-index staleness
+    published=NUMERIC(bits=64, sortable=True),
+    updated=NUMERIC(bits=64, stored=True),  # for check-index staleness
     initials=KEYWORD(lowercase=True),
+    title_start=KEYWORD(commas=True),  # normalised whole titles, for "starts with" suggestions
     title_zh=STORED,
     title_en=STORED,
 )
@@ -203,6 +205,8 @@ class Document:
             "updated": self.updated_us,
             "initials": " ".join(filter(None, [initials(self.title_zh or "")] + [
                 initials(w) for w in _precise_words(self.title_zh or "") if len(w) > 1])),
+            "title_start": ",".join(normalize(t).replace(",", " ")
+                                    for t in (self.title_zh, self.title_en) if t),
             "title_zh": self.title_zh, "title_en": self.title_en,
         }
         if self.area_m2 is not None:
@@ -231,7 +235,13 @@ def get_index(index_dir) -> index.Index:
     key = str(Path(index_dir).resolve())
     ix = _index_cache.get(key)
     if ix is None or not index.exists_in(key):
-        ix = _index_cache[key] = open_or_create(key)
+        ix = open_or_create(key)
+        if set(ix.schema.names()) != set(SCHEMA.names()):
+            # Written by an older version: start an empty index with the current schema;
+            # `flask listings reindex` (run by `make run`) fills it, check-index reports the gap.
+            log.warning("search index in %s has an old schema; recreating it empty", key)
+            ix = index.create_in(key, SCHEMA)
+        _index_cache[key] = ix
     return ix
 
 
@@ -263,6 +273,8 @@ def update_documents(index_dir, documents: Iterable[Document], remove_ids: Itera
 def rebuild(index_dir, documents: Iterable[Document], *, procs: int = 1,
             limitmb: int = 256) -> int:
     """Replace the whole index with ``documents``; returns how many were indexed."""
+    # get_index() replaces an index of an older schema; CLEAR below drops every old segment while
+    # moving the generation forward, so other processes' searchers see the change.
     ix = get_index(index_dir)
     writer = _writer(ix, procs=procs, limitmb=limitmb, multisegment=procs > 1)
     count = 0
@@ -515,7 +527,9 @@ def suggest(index_dir, prefix: str, limit: int = 8) -> list[dict[str, str]]:
                     seen.add(lowered)
                     found.append({"text": term, "type": "term"})
     searcher = _searcher(index_dir)
-    clauses = [Prefix("initials", prefix)] if prefix.isascii() else []
+    clauses = [Prefix("title_start", prefix)]
+    if prefix.isascii():
+        clauses.append(Prefix("initials", prefix))
     terms = analyze(prefix)
     if terms:
         clauses.append(Prefix("title", terms[-1]) if len(terms) == 1 else
