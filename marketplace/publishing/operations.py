@@ -23,14 +23,18 @@ from listings.models import (
     Campaign,
     ExpertiseNeed,
     Instrument,
+    InstrumentCategory,
+    LegalStatus,
     LicensingMode,
     Listing,
     ListingKind,
     ListingPhoto,
     ListingStatus,
+    PatentType,
     ResourceNeed,
     RewardTier,
     Space,
+    SpaceType,
     Technology,
 )
 from listings.patents import PatentNumberError, normalize_patent_number
@@ -48,11 +52,19 @@ PHOTO_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("i
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 8
 
+ENUM_FIELDS = {"instrument_category": InstrumentCategory, "space_type": SpaceType,
+               "patent_type": PatentType, "legal_status": LegalStatus}
 CAMPAIGN_CHILDREN = ("expertise_needs", "resource_needs", "reward_tiers", "deadline_date")
 
 
 def _clean(kind: ListingKind, values: dict, listing: Listing | None = None) -> dict:
     """Cross-field rules; raises DomainError naming the field."""
+    for key, enum_cls in ENUM_FIELDS.items():
+        if values.get(key) is not None and not isinstance(values[key], enum_cls):
+            try:
+                values[key] = enum_cls(values[key])
+            except ValueError:
+                raise DomainError(_("Choose one of the offered options."), key) from None
     free_text = ("description", "tags", "capabilities", "sample_requirements",
                  "field_of_application")
     for key, value in list(values.items()):
@@ -95,6 +107,8 @@ def _clean(kind: ListingKind, values: dict, listing: Listing | None = None) -> d
         if not 1 <= int(values.get("trl") or 0) <= 9:
             raise DomainError(_("The readiness level is a number from 1 to 9."), "trl")
     elif kind == ListingKind.SPACE:
+        if values.get("area_free_m2") is None:
+            values["area_free_m2"] = values["area_m2"]
         if values["area_free_m2"] > values["area_m2"]:
             raise DomainError(_("The free area cannot exceed the total area."), "area_free_m2")
     elif kind == ListingKind.CAMPAIGN:
@@ -138,8 +152,6 @@ def create_listing(organization, actor, kind: ListingKind, values: dict) -> List
     values = _clean(kind, dict(values))
     listing = MODELS[kind](organization=organization, created_by_id=actor.id,
                            status=ListingStatus.DRAFT)
-    if kind == ListingKind.SPACE and values.get("area_free_m2") is None:
-        values["area_free_m2"] = values["area_m2"]
     _apply(listing, values)
     db.session.add(listing)
     db.session.flush()
