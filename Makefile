@@ -10,7 +10,7 @@ PORT ?= 5000
 WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install translations setup serve postgres chromium test-sqlite test-postgres lint extract-messages clean
+.PHONY: run test install translations setup serve postgres chromium test-sqlite test-postgres lint extract-messages clean bench
 
 ## run: everything from a fresh clone, then serve the demo on http://127.0.0.1:5000
 run: setup serve
@@ -37,6 +37,7 @@ translations: install
 setup: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
+	$(BIN)/flask listings reindex
 
 serve:
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
@@ -57,6 +58,10 @@ test-sqlite: install translations chromium
 
 test-postgres: install translations postgres chromium
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+## bench: the benchmarks (figures printed; no pass/fail)
+bench: install
+	$(BIN)/python -m bench.search
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o marketplace/translations/messages.pot .

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
+from listings.models import Listing, ListingKind, ListingStatus
 from marketplace.extensions import db
 from marketplace.organizations.models import Organization, OrganizationKind, VerificationStatus
 from marketplace.security import safe_next
@@ -21,7 +22,11 @@ def index():
         sa.select(Organization.kind, sa.func.count())
         .where(Organization.status == VerificationStatus.VERIFIED)
         .group_by(Organization.kind)).all())
-    return render_template("main/index.html", counts=counts, kinds=OrganizationKind)
+    listing_counts = dict(db.session.execute(
+        sa.select(Listing.kind, sa.func.count())
+        .where(Listing.status == ListingStatus.PUBLISHED).group_by(Listing.kind)).all())
+    return render_template("main/index.html", counts=counts, kinds=OrganizationKind,
+                           listing_counts=listing_counts, listing_kinds=list(ListingKind))
 
 
 @bp.route("/dashboard")
