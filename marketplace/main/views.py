@@ -50,6 +50,12 @@ def set_language():
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico by themselves."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.route("/healthz")
 def healthz():
     """Liveness: the process answers."""
