@@ -51,7 +51,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.office.views import bp as office_bp
     from marketplace.organizations.views import bp as organizations_bp
     from marketplace.publishing.views import bp as publishing_bp
-    from marketplace.security import register_security_headers
+    from marketplace.security import register_request_limits, register_security_headers
     from marketplace.templating import register_template_helpers
 
     for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
@@ -59,6 +59,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_limits(app)
     register_template_helpers(app)
     register_commands(app)
     return app

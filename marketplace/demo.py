@@ -1,8 +1,9 @@
 """The Changzhi demo: organisations of every kind, one account per role.
 
 ``load_demo()`` is idempotent: accounts are matched by e-mail and organisations by credit code,
-so running it again refreshes the demo instead of duplicating it. The names are invented; the
-districts and development zones are real.
+so running it again refreshes the demo instead of duplicating it. It also loads the catalogue of
+listings (``marketplace.demo_catalogue``). The names are invented; the districts and development
+zones are real.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from marketplace.auth.models import SiteRole, User
+from marketplace.demo_catalogue import load_demo_catalogue
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.credit_code import complete
 from marketplace.organizations.models import (
-    Membership,
     MemberRole,
+    Membership,
     Organization,
     OrganizationKind,
     OrganizationSize,
@@ -140,7 +142,7 @@ DEMO_ORGANIZATIONS = [
         "size": OrganizationSize.MEDIUM, "status": VerificationStatus.VERIFIED,
         "description": "省级高水平专业群实训基地，拥有金属3D打印、五轴加工、三维扫描等设备，"
                        "为本地装备制造企业提供样件试制与技能培训。",
-        "address": "长治经济技术开发区太行北路", "actual_controller": "长治机电职业技术学院",
+        "address": "长治经济技术开发区职教园区", "actual_controller": "长治机电职业技术学院",
         "members": [("lab@demo.czinno.cn", MemberRole.OWNER)],
     },
     {
@@ -170,7 +172,7 @@ DEMO_ORGANIZATIONS = [
         "size": OrganizationSize.SMALL, "status": VerificationStatus.VERIFIED,
         "description": "开展潞党参、连翘、小米等特色农产品的品质、农残与重金属检测，"
                        "为合作社和食品企业提供检测与工艺研发服务。",
-        "address": "长治市上党区府前街", "actual_controller": "长治市农业农村局",
+        "address": "长治市上党区韩店镇", "actual_controller": "长治市农业农村局",
         "members": [("lab@demo.czinno.cn", MemberRole.OWNER)],
     },
     {
@@ -190,7 +192,7 @@ DEMO_ORGANIZATIONS = [
         "size": OrganizationSize.MEDIUM, "status": VerificationStatus.VERIFIED,
         "description": "生产新能源汽车电池包铝合金箱体、电机壳体和液冷板。",
         "needs": "需要疲劳试验和三坐标检测；寻找搅拌摩擦焊工艺专家。",
-        "address": "长治经济技术开发区南外环", "actual_controller": "李志强",
+        "address": "长治经济技术开发区汽车零部件产业园", "actual_controller": "李志强",
         "members": [("sme@demo.czinno.cn", MemberRole.OWNER)],
     },
     {
@@ -390,10 +392,12 @@ def load_demo() -> dict[str, int]:
     officer = users["officer@demo.czinno.cn"]
 
     created_orgs = 0
+    organizations: dict[str, Organization] = {}
     for spec in DEMO_ORGANIZATIONS:
         spec = dict(spec)
         members = spec.pop("members")
-        code = complete(spec.pop("code17"))
+        code17 = spec.pop("code17")
+        code = complete(code17)
         status = spec.pop("status")
         org = db.session.scalar(sa.select(Organization).where(Organization.credit_code == code))
         if org is None:
@@ -409,6 +413,9 @@ def load_demo() -> dict[str, int]:
             user = users[email]
             if not any(m.user_id == user.id for m in org.memberships):
                 org.memberships.append(Membership(user=user, role=role))
+        organizations[code17] = org
     db.session.flush()
+    # the catalogue of listings, entered by the programme office on behalf of the providers
+    catalogue = load_demo_catalogue(organizations, creator=officer)
     return {"users_created": created_users, "organizations_created": created_orgs,
-            "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS)}
+            "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue}

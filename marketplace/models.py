@@ -1,9 +1,5 @@
 """Imports every model module so that the metadata (and Alembic) sees all tables."""
 
-from marketplace.audit import AuditEntry  # noqa: F401
-from marketplace.auth.models import User, UserSession  # noqa: F401
-from marketplace.mail import OutboxMessage  # noqa: F401
-from marketplace.organizations.models import Membership, Organization  # noqa: F401
 from listings import indexing  # noqa: F401,E402  (search index hooks)
 from listings.models import (  # noqa: F401,E402
     Campaign,
@@ -16,3 +12,7 @@ from listings.models import (  # noqa: F401,E402
     Space,
     Technology,
 )
+from marketplace.audit import AuditEntry  # noqa: F401
+from marketplace.auth.models import User, UserSession  # noqa: F401
+from marketplace.mail import OutboxMessage  # noqa: F401
+from marketplace.organizations.models import Membership, Organization  # noqa: F401

@@ -32,6 +32,20 @@ SECURITY_HEADERS = {
 }
 
 
+def register_request_limits(app: Flask) -> None:
+    """Werkzeug applies MAX_FORM_MEMORY_SIZE to multipart bodies only; hold URL-encoded forms to
+    the same limit (larger uploads must be multipart files, limited by MAX_CONTENT_LENGTH)."""
+
+    @app.before_request
+    def limit_urlencoded_forms():
+        from flask import abort, request
+
+        limit = app.config.get("MAX_FORM_MEMORY_SIZE")
+        if (limit and request.mimetype == "application/x-www-form-urlencoded"
+                and (request.content_length or 0) > limit):
+            abort(413)
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:

@@ -160,14 +160,12 @@ def app(database_url, instance_path):
 
 
 def _truncate_all() -> None:
+    """Empty every table. DELETE in dependency order: on the small tables of a test it is much
+    faster than TRUNCATE on PostgreSQL (which rewrites every table)."""
     tables = [t.name for t in _db.metadata.sorted_tables]
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(
-                "TRUNCATE TABLE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-        else:
-            for table in reversed(tables):
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        for table in reversed(tables):
+            conn.exec_driver_sql(f'DELETE FROM "{table}"')
 
 
 def _clear_search_index(app) -> None:

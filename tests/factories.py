@@ -11,8 +11,8 @@ from marketplace.auth.models import SiteRole, User
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.credit_code import ALPHABET, complete
 from marketplace.organizations.models import (
-    Membership,
     MemberRole,
+    Membership,
     Organization,
     OrganizationKind,
     OrganizationSize,

@@ -23,8 +23,8 @@ from marketplace.auth.models import SiteRole, User, UserSession, hash_token, nor
 from marketplace.errors import DomainError, DuplicateEmailError, InvalidTokenError, NotAllowedError
 from marketplace.extensions import db, utcnow
 from marketplace.mail import send_mail
-from marketplace.urls import external_url
 from marketplace.security import password_problem
+from marketplace.urls import external_url
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.auth import operations
+from marketplace.auth.current import acting_user
 from marketplace.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -111,7 +121,7 @@ def login():
 def logout():
     """End this session; its cookies stop working even if replayed."""
     if current_user.is_authenticated:
-        operations.end_session(current_user)
+        operations.end_session(acting_user())
         db.session.commit()
     _sign_out()
     flash(_("You have been signed out."), "info")
@@ -135,7 +145,7 @@ def account():
 def revoke_other_sessions():
     """Sign out every other device."""
     if ConfirmForm().validate_on_submit():
-        count = operations.revoke_other_sessions(current_user, keep=current_user.current_session)
+        count = operations.revoke_other_sessions(acting_user(), keep=current_user.current_session)
         db.session.commit()
         flash(ngettext("Signed out of %(num)d other session.", "Signed out of %(num)d other sessions.",
                        count), "success")
@@ -149,7 +159,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            operations.change_password(current_user, form.current_password.data, form.password.data)
+            operations.change_password(acting_user(), form.current_password.data, form.password.data)
         except DomainError as error:
             apply_domain_error(form, error)
         else:

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 
 from marketplace.audit import AuditEntry
 from marketplace.auth import operations as account_operations
-from marketplace.auth.forms import DeactivateForm, SiteRoleForm
-from marketplace.auth.forms import ConfirmForm
+from marketplace.auth.current import acting_user
+from marketplace.auth.forms import ConfirmForm, DeactivateForm, SiteRoleForm
 from marketplace.auth.models import SiteRole, User
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -72,7 +72,7 @@ def verify(organization_id: int):
     """Approve a pending organisation."""
     organization = db.get_or_404(Organization, organization_id)
     if VerifyForm().validate_on_submit():
-        operations.verify_organization(organization, current_user)
+        operations.verify_organization(organization, acting_user())
         db.session.commit()
         flash(_("%(name)s is now verified.", name=organization.name_zh), "success")
     return redirect(url_for("office.index"))
@@ -86,7 +86,7 @@ def reject(organization_id: int):
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            operations.reject_organization(organization, current_user, form.reason.data)
+            operations.reject_organization(organization, acting_user(), form.reason.data)
         except DomainError as error:
             if error.field is None:
                 raise
@@ -132,7 +132,7 @@ def set_role(user_id: int):
     user = db.get_or_404(User, user_id)
     form = SiteRoleForm()
     if form.validate_on_submit():
-        account_operations.set_site_role(current_user, user, SiteRole(form.role.data))
+        account_operations.set_site_role(acting_user(), user, SiteRole(form.role.data))
         db.session.commit()
         flash(_("Role saved."), "success")
     else:
@@ -147,7 +147,7 @@ def deactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     form = DeactivateForm()
     if form.validate_on_submit():
-        account_operations.set_user_active(current_user, user, False, form.reason.data or "")
+        account_operations.set_user_active(acting_user(), user, False, form.reason.data or "")
         db.session.commit()
         flash(_("Account deactivated."), "info")
     return redirect(url_for("office.users"))
@@ -159,7 +159,7 @@ def reactivate(user_id: int):
     """Reactivate a deactivated account."""
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
-        account_operations.set_user_active(current_user, user, True)
+        account_operations.set_user_active(acting_user(), user, True)
         db.session.commit()
         flash(_("Account reactivated."), "success")
     return redirect(url_for("office.users"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -26,16 +25,16 @@ from marketplace.errors import (
 )
 from marketplace.extensions import db, utcnow
 from marketplace.mail import send_mail
-from marketplace.urls import external_url
 from marketplace.organizations import credit_code
 from marketplace.organizations.models import (
-    Membership,
     MemberRole,
+    Membership,
     Organization,
     OrganizationKind,
     VerificationStatus,
 )
 from marketplace.reference import INDUSTRY_SECTIONS, get_area
+from marketplace.urls import external_url
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +127,12 @@ def update_organization(organization: Organization, actor: User, **fields) -> bo
         raise DomainError(_("Programme offices are set up by a site administrator."), "kind")
     if "credit_code" in cleaned:
         _ensure_credit_code_free(cleaned["credit_code"], organization)
+    changed = {key: value for key, value in cleaned.items() if getattr(organization, key) != value}
+    if not changed:
+        return False  # nothing to save: no audit entry, no new review
     before = organization.snapshot()
-    identity_changed = any(
-        key in cleaned and cleaned[key] != getattr(organization, key)
-        for key in Organization.IDENTITY_FIELDS
-    )
-    for key, value in cleaned.items():
+    identity_changed = any(key in changed for key in Organization.IDENTITY_FIELDS)
+    for key, value in changed.items():
         setattr(organization, key, value)
     back_to_review = (
         organization.status == VerificationStatus.REJECTED

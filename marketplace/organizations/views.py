@@ -8,14 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.audit import AuditEntry
+from marketplace.auth.current import acting_user
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import apply_domain_error
 from marketplace.organizations import operations
 from marketplace.organizations.forms import AddMemberForm, OrganizationForm, RemoveMemberForm
 from marketplace.organizations.models import (
-    Membership,
     MemberRole,
+    Membership,
     Organization,
     OrganizationKind,
     VerificationStatus,
@@ -58,7 +59,7 @@ def create():
     form = OrganizationForm(include_office=current_user.is_admin)
     if form.validate_on_submit():
         try:
-            organization = operations.create_organization(current_user, **form.values())
+            organization = operations.create_organization(acting_user(), **form.values())
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -91,11 +92,13 @@ def edit(organization_id: int):
     organization = _load(organization_id)
     if not organization.can_edit(current_user):
         abort(403)
-    form = OrganizationForm(obj=organization, include_office=current_user.is_admin
+    # The record fills the form on GET only: an empty POST must fail validation, not save.
+    form = OrganizationForm(obj=organization if request.method == "GET" else None,
+                            include_office=current_user.is_admin
                             or organization.kind == OrganizationKind.PROGRAMME_OFFICE)
     if form.validate_on_submit():
         try:
-            back_to_review = operations.update_organization(organization, current_user,
+            back_to_review = operations.update_organization(organization, acting_user(),
                                                             **form.values())
         except DomainError as error:
             db.session.rollback()
@@ -123,7 +126,7 @@ def members(organization_id: int):
             abort(403)
         if form.validate_on_submit():
             try:
-                operations.add_member(organization, current_user, form.email.data,
+                operations.add_member(organization, acting_user(), form.email.data,
                                       MemberRole(form.role.data))
             except DomainError as error:
                 db.session.rollback()
@@ -147,7 +150,7 @@ def remove_member(organization_id: int, membership_id: int):
     if not (organization.can_manage_members(current_user) or membership.user_id == current_user.id):
         abort(403)
     if RemoveMemberForm().validate_on_submit():
-        operations.remove_member(organization, current_user, membership)
+        operations.remove_member(organization, acting_user(), membership)
         db.session.commit()
         flash(_("Member removed."), "success")
     if organization.is_member(current_user):

@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from listings.models import PUBLISHER_KINDS, Listing, ListingKind, ListingPhoto
+from marketplace.auth.current import acting_user
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import apply_domain_error
 from marketplace.organizations.models import Organization
 from marketplace.publishing import operations
-from marketplace.publishing.operations import SHANGHAI
 from marketplace.publishing.forms import FORMS, WEEKDAYS, ActionForm, PhotoForm
+from marketplace.publishing.operations import SHANGHAI
 
 bp = Blueprint("publishing", __name__)
 
@@ -64,7 +65,7 @@ def create(kind: str):
     if form.validate_on_submit():
         organization = next(o for o in organizations if str(o.id) == form.organization_id.data)
         try:
-            listing = operations.create_listing(organization, current_user, kind, form.values())
+            listing = operations.create_listing(organization, acting_user(), kind, form.values())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -82,16 +83,18 @@ def edit(listing_id: int):
     """Edit a listing."""
     listing = _load_editable(listing_id)
     form_class = FORMS[listing.kind.value]
-    form = form_class(obj=listing, organizations=[listing.organization])
+    # The record fills the form on GET only: an empty POST must fail validation, not save.
+    form = form_class(obj=listing if request.method == "GET" else None,
+                      organizations=[listing.organization])
+    del form.organization_id  # the owner does not change
     if request.method == "GET":
-        form.organization_id.data = str(listing.organization_id)
         if hasattr(form, "fill_from"):
             form.fill_from(listing)
         if listing.kind == ListingKind.CAMPAIGN:
             _fill_campaign(form, listing)
     if form.validate_on_submit():
         try:
-            operations.update_listing(listing, current_user, form.values())
+            operations.update_listing(listing, acting_user(), form.values())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -121,7 +124,7 @@ def _fill_campaign(form, campaign) -> None:
 def _action(listing_id: int, operation, message: str):
     listing = _load_editable(listing_id)
     if ActionForm().validate_on_submit():
-        operation(listing, current_user)
+        operation(listing, acting_user())
         db.session.commit()
         flash(message, "success")
     return listing
@@ -159,7 +162,7 @@ def photos(listing_id: int):
     form = PhotoForm()
     if form.validate_on_submit():
         try:
-            operations.add_photo(listing, current_user, form.photo.data.stream, form.caption.data)
+            operations.add_photo(listing, acting_user(), form.photo.data.stream, form.caption.data)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -181,7 +184,7 @@ def delete_photo(listing_id: int, photo_id: int):
     if photo.listing_id != listing.id:
         abort(404)
     if ActionForm().validate_on_submit():
-        operations.remove_photo(listing, current_user, photo)
+        operations.remove_photo(listing, acting_user(), photo)
         db.session.commit()
         flash(_("Photo removed."), "success")
     return redirect(url_for("publishing.photos", listing_id=listing.id))

@@ -21,7 +21,13 @@ from marketplace.organizations.models import (
     OrganizationKind,
     VerificationStatus,
 )
-from tests.factories import make_admin, make_officer, make_organization, make_user, unique_credit_code
+from tests.factories import (
+    make_admin,
+    make_officer,
+    make_organization,
+    make_user,
+    unique_credit_code,
+)
 
 
 def _fields(**overrides):

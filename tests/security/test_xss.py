@@ -1,0 +1,238 @@
+"""S7: stored and reflected XSS (ASVS 5.0 V1.2.1, V1.3.1, V3.2.2).
+
+Payloads go in through the real forms (registration, organisation create and edit, the officer's
+rejection reason) and come out on every page that shows them; the raw payload must never appear,
+and the parsed HTML must contain no script, handler attribute or ``javascript:`` link that the
+templates did not put there themselves.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
+
+from marketplace.auth.models import SiteRole
+from tests.security.helpers import (
+    NEW_PASSWORD,
+    field_has_error,
+    organization_form,
+    quick_user,
+    row_counts,
+    sign_in,
+)
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+SVG = "<svg/onload=alert(1)>"
+ATTR = "' onmouseover='alert(1)"
+SSTI = "{{ 7*7 }}"
+URL_BREAKOUT = 'https://example.com/"><img/src=x/onerror=alert(1)>'  # passes the website regex
+
+RAW_FRAGMENTS = [
+    SCRIPT,
+    "<img src=x onerror=alert(1)>",
+    SVG,
+    "onmouseover='alert(1)",
+    "<img/src=x/onerror=alert(1)>",
+]
+ESCAPED_SIGNS = [
+    "&lt;script&gt;",
+    "&lt;img",
+    "&lt;svg",
+    "\\u003cscript\\u003e",
+    "\\u003cimg",
+    "\\u003csvg",
+]
+
+DISPLAY_NAME = SCRIPT + "小王"
+FIELDS = {
+    "name_zh": IMG + "长治公司",
+    "name_en": SVG + " Ltd",
+    "description": SCRIPT + IMG,
+    "needs": SCRIPT,
+    "actual_controller": ATTR,
+    "address": SSTI + SVG,
+}
+REJECTION_REASON = IMG + SCRIPT
+
+BAD_WEBSITES = [
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "http://x.cn javascript:alert(1)",
+    "//evil.com/x",
+    "vbscript:msgbox(1)",
+]
+
+
+class TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def injected_markup(page: str) -> list[str]:
+    """Elements or attributes in the parsed page that only an injection could have produced."""
+    parser = TagCollector()
+    parser.feed(page)
+    found = []
+    for tag, attrs in parser.tags:
+        handlers = [name for name in attrs if name.startswith("on")]
+        if handlers:
+            found.append(f"<{tag}> with {handlers}")
+        if tag == "script" and not (attrs.get("src") or "").startswith("/static/"):
+            found.append("<script> not from /static/")
+        if tag in ("svg", "img", "iframe", "object", "embed"):
+            found.append(f"<{tag}>")
+        for name in ("href", "src", "action", "formaction"):
+            value = (attrs.get(name) or "").strip().lower()
+            if value.startswith(("javascript:", "data:", "vbscript:")):
+                found.append(f"<{tag} {name}={value[:30]}>")
+    return found
+
+
+def check_page(client, url: str, tally: dict, problems: list, *, expect_sign: bool = True):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    page = response.get_data(as_text=True)
+    tally["pages"] += 1
+    raw = [fragment for fragment in RAW_FRAGMENTS if fragment in page]
+    tally["raw"] += len(raw)
+    if raw:
+        problems.append(f"{url}: raw payload {raw}")
+    injected = injected_markup(page)
+    if injected:
+        problems.append(f"{url}: injected markup {injected}")
+    if expect_sign and not any(sign in page for sign in ESCAPED_SIGNS):
+        problems.append(f"{url}: the payload was not rendered at all (nothing was checked)")
+    return page
+
+
+def test_stored_payloads_are_escaped_on_every_page(db, make_client, figures):
+    officer_user = quick_user(role=SiteRole.OFFICER)
+    admin_user = quick_user(role=SiteRole.ADMIN)
+    db.session.commit()
+    owner, officer, admin, anonymous = make_client(), make_client(), make_client(), make_client()
+    sign_in(officer, officer_user.email)
+    sign_in(admin, admin_user.email)
+    tally, problems = figures["xss"], []
+    tally["payloads"] = len(RAW_FRAGMENTS)
+
+    response = owner.post(
+        "/auth/register",
+        data={
+            "email": "xss-owner@example.cn",
+            "display_name": DISPLAY_NAME,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+
+    # A javascript: (or other non-http) website is refused and nothing is written.
+    for website in BAD_WEBSITES:
+        before = row_counts()
+        response = owner.post(
+            "/organizations/new", data=organization_form(website=website, **FIELDS)
+        )
+        assert response.status_code == 200, website
+        assert field_has_error(response.get_data(as_text=True), "website"), website
+        assert row_counts() == before, website
+
+    response = owner.post(
+        "/organizations/new", data=organization_form(website=URL_BREAKOUT, **FIELDS)
+    )
+    assert response.status_code == 302
+    org_id = int(urlsplit(response.headers["Location"]).path.rstrip("/").rsplit("/", 1)[1])
+
+    response = officer.post(
+        f"/office/organizations/{org_id}/reject", data={"reason": REJECTION_REASON}
+    )
+    assert response.status_code == 302
+    # The rejection reason is shown to the owner.
+    check_page(owner, "/dashboard", tally, problems)
+    check_page(owner, f"/organizations/{org_id}", tally, problems)
+
+    data = organization_form(website=URL_BREAKOUT, **{**FIELDS, "description": IMG + SVG})
+    data["credit_code"] = owner.get(f"/api/v1/organizations/{org_id}").get_json()["organization"][
+        "credit_code"
+    ]
+    assert owner.post(f"/organizations/{org_id}/edit", data=data).status_code == 302
+    assert officer.post(f"/office/organizations/{org_id}/verify").status_code == 302
+
+    for url in (
+        "/dashboard",
+        f"/organizations/{org_id}",
+        f"/organizations/{org_id}/members",
+        f"/organizations/{org_id}/edit",
+        "/auth/account",
+        "/organizations/",
+    ):
+        check_page(owner, url, tally, problems)
+    for url in (f"/organizations/{org_id}", "/organizations/"):
+        check_page(anonymous, url, tally, problems)
+    anonymous.post("/language", data={"lang": "en"})  # the directory shows name_en in English
+    check_page(anonymous, "/organizations/", tally, problems)
+    for url in (
+        "/office/",
+        f"/office/organizations/{org_id}",
+        "/office/audit",
+        "/office/audit?type=organizations",
+    ):
+        check_page(officer, url, tally, problems)
+    for url in ("/office/users", "/office/users?q=" + quote("<script>")):
+        check_page(admin, url, tally, problems)
+
+    # Template syntax in data is text, never evaluated (no server-side template injection).
+    page = owner.get(f"/organizations/{org_id}").get_data(as_text=True)
+    assert SSTI in page
+    assert not problems, "\n".join(problems)
+
+
+def test_reflected_input_is_escaped(db, make_client, figures):
+    admin_user = quick_user(role=SiteRole.ADMIN)
+    db.session.commit()
+    admin, anonymous = make_client(), make_client()
+    sign_in(admin, admin_user.email)
+    tally, problems = figures["xss"], []
+    probe = quote(IMG + SCRIPT, safe="")
+    # (client, url, whether the decoded input is shown on the page)
+    for client, url, shown in [
+        (anonymous, f"/?x={probe}", False),  # kept percent-encoded in the language form's "next"
+        (anonymous, f"/organizations/?kind={probe}&district={probe}", False),
+        (anonymous, f"/auth/login?next={probe}", False),
+        (admin, f"/office/users?q={probe}", True),  # the search box shows the query
+        (admin, f"/office/audit?type={probe}", False),
+    ]:
+        check_page(client, url, tally, problems, expect_sign=shown)
+    response = anonymous.get(f"/no-such-page/{probe}")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert not [f for f in RAW_FRAGMENTS if f in page]
+    assert injected_markup(page) == []
+    assert not problems, "\n".join(problems)
+
+
+def test_detector_finds_injected_markup():
+    """The checks above would notice a payload that got through."""
+    for page in (
+        f"<p>{SCRIPT}</p>",
+        f'<input value="x{IMG}">',
+        f"<p>{SVG}</p>",
+        '<a href=" javascript:alert(1)">x</a>',
+        f"<input value='{ATTR}'>",
+    ):
+        assert injected_markup(page), page
+    assert (
+        injected_markup(
+            '<script src="/static/vendor/x.js"></script>'
+            '<input value="&#34;&gt;&lt;img src=x onerror=alert(1)&gt;">'
+        )
+        == []
+    )
