@@ -44,12 +44,24 @@ def _district_names(code: str) -> str:
     return " ".join(names)
 
 
+def _labels_in_both_languages(listing: Listing) -> str:
+    """Kind, category, patent type, licensing modes... in Chinese and English, whatever the
+    language of the request that happened to commit the change."""
+    from flask_babel import force_locale
+
+    words = []
+    for locale in ("zh_CN", "en"):
+        with force_locale(locale):
+            words += [str(label) for label in listing.labels()]
+    return " ".join(dict.fromkeys(words))
+
+
 def document_for(listing: Listing) -> search.Document:
     """The index document of one listing, from its database state."""
     org = listing.organization
     details = listing.search_texts().get("details", "")
     body = " ".join(filter(None, [
-        listing.description, details, org.name_zh if org else "", org.name_en if org else "",
+        listing.description, details, _labels_in_both_languages(listing), org.name_zh if org else "", org.name_en if org else "",
         _district_names(listing.district_code), listing.address,
     ]))
     summary = " ".join(filter(None, [listing.summary_zh, listing.summary_en]))

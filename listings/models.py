@@ -117,6 +117,16 @@ class Listing(db.Model):
         """Kind-specific searchable text; subclasses add to it."""
         return {}
 
+    def labels(self) -> list:
+        """The (lazily translated) labels that describe this listing: kind, category, modes."""
+        result = [self.kind.label]
+        for attr in ("instrument_category", "patent_type", "legal_status", "space_type"):
+            value = getattr(self, attr, None)
+            if value is not None:
+                result.append(value.label)
+        result += [mode.label for mode in getattr(self, "modes", [])]
+        return result
+
     # --- permissions --------------------------------------------------------------------------
     @property
     def is_published(self) -> bool:
@@ -240,7 +250,7 @@ class Instrument(Listing):
     def search_texts(self) -> dict[str, str]:
         return {"details": " ".join(filter(None, [
             self.manufacturer, self.model_name, self.capabilities, self.sample_requirements,
-            self.lab_location, str(self.instrument_category.label)]))}
+            self.lab_location]))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,7 +385,7 @@ class Space(Listing):
         return self.space_type.value
 
     def search_texts(self) -> dict[str, str]:
-        return {"details": " ".join(filter(None, [self.park_name, str(self.space_type.label)]))}
+        return {"details": " ".join(filter(None, [self.park_name]))}
 
 
 # ---------------------------------------------------------------------------------------------
