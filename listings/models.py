@@ -7,7 +7,7 @@ Money is integer fen; areas are whole square metres; times are timezone-aware UT
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -417,6 +417,12 @@ class Campaign(Listing):
     @property
     def category(self) -> str | None:
         return "campaign"
+
+    @property
+    def closes_at(self) -> datetime:
+        """The last moment of the campaign (the deadline itself is the first moment after it),
+        for showing "until <day>" without naming the day after."""
+        return self.deadline - timedelta(microseconds=1)
 
     @property
     def expertise_hours(self) -> int:
