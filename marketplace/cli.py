@@ -72,6 +72,22 @@ def register_commands(app: Flask) -> None:
         if not report.ok:
             raise SystemExit(1)
 
+    ledger_group = AppGroup("ledger", help="The double-entry ledger.")
+
+    @ledger_group.command("verify")
+    def ledger_verify():
+        """Check the ledger's invariants over committed data; exit 1 on any break."""
+        from marketplace.ledger.queries import verify_committed
+
+        report = verify_committed(db.engine)
+        click.echo(report.verdict())
+        if len(report.breaks) > 10:  # the verdict shows the first ten
+            for item in report.breaks:
+                click.echo(f"  {item}")
+        if not report.ok:
+            raise SystemExit(1)
+
     app.cli.add_command(demo)
+    app.cli.add_command(ledger_group)
     app.cli.add_command(listings_group)
     app.cli.add_command(users)

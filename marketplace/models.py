@@ -14,5 +14,6 @@ from listings.models import (  # noqa: F401,E402
 )
 from marketplace.audit import AuditEntry  # noqa: F401
 from marketplace.auth.models import User, UserSession  # noqa: F401
+from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer  # noqa: F401
 from marketplace.mail import OutboxMessage  # noqa: F401
 from marketplace.organizations.models import Membership, Organization  # noqa: F401

@@ -161,11 +161,33 @@ def app(database_url, instance_path):
 
 def _truncate_all() -> None:
     """Empty every table. DELETE in dependency order: on the small tables of a test it is much
-    faster than TRUNCATE on PostgreSQL (which rewrites every table)."""
+    faster than TRUNCATE on PostgreSQL (which rewrites every table).
+
+    Test-only escape hatch: the ledger's append-only triggers refuse DELETE, so they are switched
+    off inside this transaction and on again before it commits (PostgreSQL: DISABLE/ENABLE TRIGGER
+    USER; SQLite: DROP and re-CREATE from their stored SQL). Other connections never see them off;
+    it needs the table owner's rights, and the schema itself has no switch."""
     tables = [t.name for t in _db.metadata.sorted_tables]
     with _db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite opens none before DDL
+            triggers = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+            for name, _sql in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        else:
+            triggers = conn.exec_driver_sql(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace").all()
+            for (table,) in triggers:
+                conn.exec_driver_sql(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
         for table in reversed(tables):
             conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        for name, *sql in triggers:
+            if sql:
+                conn.exec_driver_sql(sql[0])
+            else:
+                conn.exec_driver_sql(f'ALTER TABLE "{name}" ENABLE TRIGGER USER')
 
 
 def _clear_search_index(app) -> None:
