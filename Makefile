@@ -40,7 +40,7 @@ setup: install translations
 	$(BIN)/flask listings reindex
 
 serve:
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app
 
 ## postgres: start the local PostgreSQL cluster when it is down (CI and fresh sessions)
 postgres:
