@@ -1022,9 +1022,12 @@ def _filters(request: SearchRequest):
 # Per segment (immutable, so cached by segment id until the segment leaves the index): the
 # postings of queried terms as arrays, the documents of each filter, the facet values, the
 # publication times, prices and text lengths of every document. Per searcher (scores depend on
-# whole-index statistics): each queried term's {document: BM25F score} and the document sets of
-# filters, in global document numbers. Deleted documents are dropped when a searcher's entries
-# are made. Scoring is Whoosh's BM25F (B=0.75, K1=1.2) on the ``text`` field.
+# whole-index statistics), in global document numbers: each queried term's and synonym unit's
+# {document: BM25F score}, the ranking of a one-clause query's documents, the document sets of
+# filters, facet value combinations and sort orders. Deleted documents are dropped when a
+# searcher's entries are made. Scoring is Whoosh's BM25F (B=0.75, K1=1.2) on the ``text`` field,
+# with whole-index statistics; scores are summed with C-level map/zip, documents are counted per
+# facet value combination with Counter. Sizes are bounded (LRU); see the _MAX_ constants.
 FACET_FIELDS = ("kind", "districts", "category")
 _B, _K1 = 0.75, 1.2
 _MAX_SEGMENT_POSTINGS = 2_000_000  # cached postings per segment (8 bytes each)
