@@ -75,6 +75,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from listings.patents import PatentNumberError, normalize_patent_number
+
 log = logging.getLogger(__name__)
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
@@ -937,6 +939,21 @@ def _word_terms_of(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(analyze(word)))
 
 
+def query_text(text: str) -> str:
+    """Normalised query text; patent numbers typed as printed (ZL201910123456.7, CN…, with
+    spaces inside) become the canonical form the index holds (201910123456.7)."""
+    text = normalize(text)[:MAX_QUERY_CHARS]
+    if any(ch.isdigit() for ch in text):
+        words = []
+        for word in text.split():
+            try:
+                words.append(normalize_patent_number(word))
+            except PatentNumberError:
+                words.append(word)
+        text = " ".join(words)
+    return text
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> _Parsed:
     """Turn normalised text into clauses (see _Parsed); cached, as people repeat queries."""
@@ -993,7 +1010,7 @@ def _whoosh_query(parsed: _Parsed):
 
 def build_query(text: str):
     """Turn free text into a query; returns (query or None, list of units as display words)."""
-    parsed = _parse(normalize(text)[:MAX_QUERY_CHARS])
+    parsed = _parse(query_text(text))
     return _whoosh_query(parsed), list(parsed.labels)
 
 
@@ -1473,7 +1490,7 @@ def search(index_dir, request: SearchRequest) -> SearchResult:
     """Run a search; never raises for odd input (it becomes plain words or nothing)."""
     page = max(1, min(int(request.page or 1), 1000))
     per_page = max(1, min(int(request.per_page or 20), 100))
-    parsed = _parse(normalize(request.text)[:MAX_QUERY_CHARS])
+    parsed = _parse(query_text(request.text))
     has_query = bool(parsed.clauses)
     state = _state(index_dir)
     filter_query = _filters(request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -43,7 +45,8 @@ def register_commands(app: Flask) -> None:
     listings_group = AppGroup("listings", help="The catalogue and its search index.")
 
     @listings_group.command("reindex")
-    @click.option("--procs", default=1, show_default=True, help="Indexing processes.")
+    @click.option("--procs", default=min(2, os.cpu_count() or 1), show_default=True,
+                  help="Indexing processes.")
     def listings_reindex(procs):
         """Rebuild the search index from the database."""
         from flask import current_app
