@@ -232,11 +232,23 @@ class Instrument(Listing):
     requires_training: Mapped[bool] = mapped_column(default=False)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     accepts_vouchers: Mapped[bool] = mapped_column(default=True)
+    # booking rules
+    booking_step_minutes: Mapped[int] = mapped_column(default=30)  # slots start on this grid
+    booking_horizon_days: Mapped[int] = mapped_column(default=90)  # how far ahead
+    lead_time_hours: Mapped[int] = mapped_column(default=24)  # how soon at the earliest
+    free_cancellation_hours: Mapped[int] = mapped_column(default=24)  # free until N h before
+    late_cancellation_bp: Mapped[int] = mapped_column(default=5000)  # share charged after that
+    no_show_bp: Mapped[int] = mapped_column(default=10000)  # share charged for a no-show
 
     __table_args__ = (
         sa.CheckConstraint("rate_internal_fen >= 0 AND rate_external_fen >= 0", name="rates"),
         sa.CheckConstraint("min_booking_minutes > 0 AND max_booking_minutes >= min_booking_minutes",
                            name="booking_length"),
+        sa.CheckConstraint("booking_step_minutes BETWEEN 5 AND 240 AND booking_horizon_days > 0 "
+                           "AND lead_time_hours >= 0 AND free_cancellation_hours >= 0",
+                           name="booking_rules"),
+        sa.CheckConstraint("late_cancellation_bp BETWEEN 0 AND 10000 "
+                           "AND no_show_bp BETWEEN 0 AND 10000", name="charge_shares"),
     )
 
     @property

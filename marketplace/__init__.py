@@ -44,6 +44,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace import models  # noqa: F401  (registers every table on db.metadata)
     from marketplace.api.views import bp as api_bp
     from marketplace.auth.views import bp as auth_bp
+    from marketplace.bookings.views import bp as bookings_bp
     from marketplace.catalogue.views import bp as catalogue_bp
     from marketplace.cli import register_commands
     from marketplace.errors import register_error_handlers
@@ -55,7 +56,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.templating import register_template_helpers
 
     for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
-                      publishing_bp):
+                      publishing_bp, bookings_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

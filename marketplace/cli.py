@@ -80,9 +80,10 @@ def register_commands(app: Flask) -> None:
     @ledger_group.command("verify")
     def ledger_verify():
         """Check the ledger's invariants over committed data; exit 1 on any break."""
+        from marketplace.checks import ALL_CHECKS
         from marketplace.ledger.queries import verify_committed
 
-        report = verify_committed(db.engine)
+        report = verify_committed(db.engine, ALL_CHECKS)
         click.echo(report.verdict())
         if len(report.breaks) > 10:  # the verdict shows the first ten
             for item in report.breaks:

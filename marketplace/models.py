@@ -17,3 +17,13 @@ from marketplace.auth.models import User, UserSession  # noqa: F401
 from marketplace.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer  # noqa: F401
 from marketplace.mail import OutboxMessage  # noqa: F401
 from marketplace.organizations.models import Membership, Organization  # noqa: F401
+from marketplace.bookings.models import Booking, BookingHold, Qualification  # noqa: F401
+from marketplace.organizations.models import OrganizationRelation  # noqa: F401
+from marketplace.settlement.models import ReimbursementBatch, ReimbursementItem  # noqa: F401
+from marketplace.vouchers.models import (  # noqa: F401
+    FundingLayer,
+    ProviderAdmission,
+    Quota,
+    QuotaApplication,
+    VoucherProgramme,
+)

@@ -69,3 +69,76 @@ def make_organization(owner: User | None = None, *, status=VerificationStatus.VE
     db.session.add(organization)
     db.session.flush()
     return organization
+
+
+# ---------------------------------------------------------------------------------------------
+# instruments, voucher programmes, quotas (step 3)
+WEEKDAY_HOURS = {str(d): [["08:00", "12:00"], ["13:00", "18:00"]] for d in range(7)}
+
+
+def make_instrument(organization=None, *, rate_fen: int = 60_000, published: bool = True,
+                    **overrides):
+    """A published instrument open 08:00–12:00 and 13:00–18:00 every day, no lead time."""
+    from listings.models import Instrument, InstrumentCategory, ListingStatus
+
+    if organization is None:
+        organization = make_organization(make_user(), kind=OrganizationKind.UNIVERSITY)
+    n = next(_counter)
+    values = {
+        "organization": organization, "title_zh": f"扫描电子显微镜{n}号", "title_en": f"SEM {n}",
+        "summary_zh": "场发射扫描电镜", "district_code": "140403",
+        "instrument_category": InstrumentCategory.ELECTRON_MICROSCOPY,
+        "rate_internal_fen": rate_fen // 2, "rate_external_fen": rate_fen,
+        "min_booking_minutes": 30, "max_booking_minutes": 480, "opening_hours": WEEKDAY_HOURS,
+        "closed_dates": [], "requires_training": False, "requires_approval": True,
+        "accepts_vouchers": True, "booking_step_minutes": 30, "booking_horizon_days": 90,
+        "lead_time_hours": 0, "free_cancellation_hours": 24, "late_cancellation_bp": 5000,
+        "no_show_bp": 10000,
+        "status": ListingStatus.PUBLISHED if published else ListingStatus.DRAFT,
+    }
+    values.update(overrides)
+    instrument = Instrument(**values)
+    if published:
+        instrument.published_at = utcnow()
+    db.session.add(instrument)
+    db.session.flush()
+    return instrument
+
+
+def make_programme(officer=None, *, layers=((5000, 10_000_000), (2000, 4_000_000)),
+                   open_: bool = True, **overrides):
+    """An open programme; ``layers`` are (share in basis points, budget fen)."""
+    from marketplace.vouchers import operations as vouchers
+
+    officer = officer or make_officer()
+    specs = [vouchers.LayerSpec(name_zh=f"第{i + 1}级财政", name_en=f"Layer {i + 1}",
+                                share_bp=share, budget_fen=budget)
+             for i, (share, budget) in enumerate(layers)]
+    values = {"name_zh": "测试科技创新券", "validity_days": 90}
+    values.update(overrides)
+    programme = vouchers.create_programme(officer, layers=specs, **values)
+    if open_:
+        vouchers.open_programme(programme, officer)
+    db.session.flush()
+    return programme
+
+
+def grant(programme, enterprise, amount_fen: int, *, officer=None, now=None):
+    """Apply for and grant ``amount_fen`` of quota to ``enterprise``; returns the Quota."""
+    from marketplace.vouchers import operations as vouchers
+
+    officer = officer or make_officer()
+    now = now or utcnow()
+    applicant = enterprise.owners[0] if enterprise.owners else make_user()
+    if not enterprise.is_member(applicant):
+        enterprise.memberships.append(Membership(user=applicant, role=MemberRole.OWNER))
+        db.session.flush()
+    application = vouchers.apply_for_quota(programme, enterprise, applicant, amount_fen, "检测",
+                                           now)
+    return vouchers.grant_quota(application, officer, amount_fen, None, now)
+
+
+def admit(programme, provider, *, officer=None):
+    from marketplace.vouchers import operations as vouchers
+
+    return vouchers.admit_provider(programme, provider, officer or make_officer(), utcnow())

@@ -44,6 +44,8 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # secret part of the user's .ics feed address (calendar apps cannot sign in)
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
     sessions = relationship("UserSession", back_populates="user", cascade="all, delete-orphan")

@@ -81,7 +81,7 @@ class VerifyReport:
         return self.verdict()
 
 
-def verify(session: Session) -> VerifyReport:
+def verify(session: Session, checks=()) -> VerifyReport:
     """Check every ledger invariant against the entries, in the caller's transaction.
 
     1. each transfer's entries sum to zero (posted and pending separately), carry the transfer's
@@ -193,10 +193,14 @@ def verify(session: Session) -> VerifyReport:
             .order_by(T.id, E.account_id)):
         breaks.append(Break("reversal_mismatch", f"transfer #{transfer_id}",
                             f"account #{account_id} nets {net} with the original"))
+
+    # 6. the business's own checks (the ledger does not know them): callables (session) → breaks
+    for check in checks:
+        breaks.extend(check(session))
     return report
 
 
-def verify_committed(engine: sa.Engine) -> VerifyReport:
+def verify_committed(engine: sa.Engine, checks=()) -> VerifyReport:
     """``verify`` over one consistent snapshot of what is committed (REPEATABLE READ on
     PostgreSQL, a read transaction on SQLite), so that concurrent writers cannot fake a break."""
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
@@ -204,6 +208,6 @@ def verify_committed(engine: sa.Engine) -> VerifyReport:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN")  # pysqlite opens no transaction for reads
         with Session(bind=connection) as session:
-            report = verify(session)
+            report = verify(session, checks)
         connection.rollback()
     return report

@@ -212,3 +212,34 @@ class Membership(db.Model):
     organization = relationship("Organization", back_populates="memberships")
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organization_id"),)
+
+
+class OrganizationRelation(db.Model):
+    """A declared relationship between two organisations (shareholding, common management,
+    family ties of controllers …). Related parties may not pay each other with vouchers."""
+
+    __tablename__ = "organization_relations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    related_organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(sa.String(300))
+    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization = relationship("Organization", foreign_keys=[organization_id])
+    related_organization = relationship("Organization", foreign_keys=[related_organization_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("organization_id", "related_organization_id"),
+        sa.CheckConstraint("organization_id <> related_organization_id", name="not_self"),
+    )
+
+
+def normalize_controller(name: str | None) -> str:
+    """Compare controllers' names ignoring case, spaces and full-width forms."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
