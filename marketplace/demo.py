@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from marketplace.auth.models import SiteRole, User
 from marketplace.demo_catalogue import load_demo_catalogue
+from marketplace.demo_vouchers import load_demo_vouchers
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.credit_code import complete
 from marketplace.organizations.models import (
@@ -417,5 +418,9 @@ def load_demo() -> dict[str, int]:
     db.session.flush()
     # the catalogue of listings, entered by the programme office on behalf of the providers
     catalogue = load_demo_catalogue(organizations, creator=officer)
+    db.session.flush()
+    # the voucher programme, quotas, bookings in every state and a paid reimbursement batch
+    vouchers = load_demo_vouchers(users, organizations)
     return {"users_created": created_users, "organizations_created": created_orgs,
-            "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue}
+            "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue,
+            **vouchers}
