@@ -197,13 +197,33 @@ def _clear_search_index(app) -> None:
 
 
 @pytest.fixture
-def db(app):
-    """The database and the search index, empty, inside an application context."""
+def db(app, request):
+    """The database and the search index, empty, inside an application context.
+
+    After the test, whatever it committed must pass ``flask ledger verify`` (the ledger's
+    invariants and the business checks: holds vs bookings, budgets, overlaps, settlement),
+    unless the test is marked ``ledger_breaks`` (it corrupts the ledger on purpose)."""
     with app.app_context():
         yield _db
         _db.session.remove()
-        _truncate_all()
-        _clear_search_index(app)
+        try:
+            if request.node.get_closest_marker("ledger_breaks") is None:
+                _assert_ledger_clean()
+        finally:
+            _truncate_all()
+            _clear_search_index(app)
+
+
+def _assert_ledger_clean() -> None:
+    from marketplace.checks import ALL_CHECKS
+    from marketplace.ledger.queries import verify_committed
+
+    with _db.engine.connect() as conn:
+        moved = conn.execute(sa.text("SELECT (SELECT count(*) FROM ledger_transfers) "
+                                     "+ (SELECT count(*) FROM bookings)")).scalar()
+    if moved:
+        report = verify_committed(_db.engine, ALL_CHECKS)
+        assert report.ok, f"the test left the ledger inconsistent: {report.verdict()}"
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from marketplace.ledger import queries
 from marketplace.ledger.models import LedgerTransfer
 from marketplace.ledger.queries import Break
 
+pytestmark = pytest.mark.ledger_breaks  # most tests here corrupt the ledger on purpose
+
 
 @pytest.fixture
 def history(session, chart):
