@@ -60,8 +60,19 @@ test-postgres: install translations postgres chromium
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 ## bench: the benchmarks (figures printed; no pass/fail)
-bench: install
+bench: install postgres pgbench
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.ledger
+
+## bench-ledger: ledger operations/s on PostgreSQL and SQLite with 1, 4, 16 clients, beside pgbench
+.PHONY: bench-ledger pgbench
+bench-ledger: install postgres pgbench
+	$(BIN)/python -m bench.ledger
+
+## pgbench: PostgreSQL's pgbench (the ledger benchmark's yardstick), from Debian when missing
+pgbench:
+	@pgbench --version >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null; }
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o marketplace/translations/messages.pot .

@@ -1,0 +1,554 @@
+"""Ledger benchmark: voucher transfers per second through marketplace.ledger.operations.
+
+Run from the repository root:  .venv/bin/python -m bench.ledger  [--seconds 10]
+[--clients 1,4,16] [--backends postgresql,sqlite] [--pg-url URL] [--no-pgbench] [--profile]
+
+For each backend it builds a throw-away database with the real migrations (PostgreSQL: a database
+created on the ``--pg-url`` server and dropped at the end; SQLite: a temporary file), opens a
+voucher programme (one budget, ``--vouchers`` enterprise voucher accounts funded from it,
+``--providers`` provider receivable accounts), then runs ``--seconds`` of the booking mix with
+1, 4 and 16 client threads. Each thread has its own session (its own connection) and commits every
+business operation on its own, as a request would: issue (a single transfer budget → voucher),
+hold (voucher → receivable), post (all or part of one of its holds) or void. After each run
+``queries.verify_committed`` checks every ledger invariant over what was committed.
+
+Beside it, on the same PostgreSQL server, ``pgbench`` (TPC-B-like default script, scale 10, in a
+scratch database created and dropped here) gives a yardstick: what the server and this machine do
+with a plain C client and five statements per transaction. A benchmark: it never fails (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import logging
+import os
+import platform
+import pstats
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
+BUDGET = "programme:1:layer:1:budget"
+# the booking mix: an officer issues now and then; enterprises book, bookings complete or cancel
+MIX = (("issue", 10), ("hold", 45), ("post", 30), ("void", 15))
+MAX_OPEN_HOLDS = 25  # per client: beyond this it resolves before booking again
+TARGET_RATIO = 0.50  # ledger ops/s at 4 clients ÷ pgbench tps at 4 clients
+
+
+# ---------------------------------------------------------------------------------------------
+# the machine (as bench/search.py prints it)
+def machine_lines(versions: list[str]) -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or cpu
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:
+        available = os.cpu_count()
+    return [f"date     {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+            f"machine  {cpu}; {os.cpu_count()} cores ({available} usable); {platform.system()} "
+            f"{platform.release()}",
+            f"python   {platform.python_version()} ({platform.python_implementation()}); "
+            + ", ".join(versions)]
+
+
+def load() -> str:
+    try:
+        one, five, _fifteen = os.getloadavg()
+    except OSError:
+        return "?"
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * pct / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def voucher_code(n: int) -> str:
+    return f"enterprise:{n}:voucher:programme:1"
+
+
+def provider_code(n: int) -> str:
+    return f"provider:{n}:receivable"
+
+
+# ---------------------------------------------------------------------------------------------
+# databases
+class Backend:
+    """A throw-away database on one backend, migrated to head inside a ``create_app`` context."""
+
+    def __init__(self, name: str, args, workdir: Path):
+        self.name, self.args, self.workdir = name, args, workdir
+        self.server = None
+        if name == "postgresql":
+            from marketplace.config import normalize_database_url
+
+            self.server_url = sa.make_url(normalize_database_url(args.pg_url))
+            self.server = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+            self.database = f"bench_ledger_{uuid.uuid4().hex[:10]}"
+            with self.server.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{self.database}"')
+            self.url = self.server_url.set(database=self.database).render_as_string(
+                hide_password=False)
+        else:
+            self.url = f"sqlite:///{workdir / 'ledger-bench.sqlite'}"
+        try:
+            self.app = self._app()
+        except BaseException:
+            self._drop()
+            raise
+
+    def _app(self):
+        from flask_migrate import upgrade
+
+        from marketplace import create_app
+        from marketplace.config import TestConfig
+
+        os.environ.setdefault("INSTANCE_PATH", str(self.workdir / "instance"))
+        pool = max(self.args.client_counts) + 2
+        options = {"pool_size": pool, "max_overflow": 4}
+        if self.name == "postgresql":
+            options["pool_pre_ping"] = not self.args.no_pre_ping  # as create_app's default
+        else:
+            options["connect_args"] = {"timeout": 30}
+        app = create_app({
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": self.url,
+            "SQLALCHEMY_ENGINE_OPTIONS": options,
+            "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
+            "MODEL_DIR": str(self.workdir / "models"),
+            "SERVER_NAME": None,
+        })
+        logging.disable(logging.INFO)  # alembic's "Running upgrade …" lines
+        try:
+            with app.app_context():
+                upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
+        return app
+
+    @property
+    def engine(self) -> sa.Engine:
+        from marketplace.extensions import db
+
+        with self.app.app_context():
+            return db.engine
+
+    def close(self) -> None:
+        from marketplace.extensions import db
+
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        self._drop()
+
+    def _drop(self) -> None:
+        if self.server is not None:
+            with self.server.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self.server.dispose()
+
+
+def server_version(args) -> str:
+    from marketplace.config import normalize_database_url
+
+    engine = sa.create_engine(normalize_database_url(args.pg_url))
+    try:
+        with engine.connect() as conn:
+            version = conn.exec_driver_sql("SHOW server_version").scalar()
+            settings = dict(conn.exec_driver_sql(
+                "SELECT name, setting FROM pg_settings WHERE name IN "
+                "('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections')").all())
+        return (f"PostgreSQL {version} at {engine.url.host}:{engine.url.port or 5432} "
+                f"(fsync={settings.get('fsync')}, synchronous_commit="
+                f"{settings.get('synchronous_commit')}, shared_buffers="
+                f"{int(settings.get('shared_buffers', 0)) * 8 // 1024} MB)")
+    except sa.exc.OperationalError as error:
+        return f"PostgreSQL unreachable at {args.pg_url}: {error.orig}"
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# the chart of accounts and the workload
+def open_chart(engine: sa.Engine, args) -> None:
+    from marketplace.ledger import operations as ops
+    from marketplace.ledger.models import Asset
+
+    with Session(engine) as session:
+        ops.open_account(session, BUDGET, Asset.VOUCHER, "budget", allow_negative=True)
+        for n in range(1, args.vouchers + 1):
+            ops.open_account(session, voucher_code(n), Asset.VOUCHER, "voucher")
+        for n in range(1, args.providers + 1):
+            ops.open_account(session, provider_code(n), Asset.VOUCHER, "receivable")
+        for n in range(1, args.vouchers + 1):  # the first issue to every enterprise (not timed)
+            ops.transfer(session, f"setup:issue:{n}", [(BUDGET, -args.funding),
+                                                       (voucher_code(n), args.funding)],
+                         "issue vouchers", reference=("quota", n))
+        session.commit()
+
+
+@dataclass
+class ClientStats:
+    ops: Counter = field(default_factory=Counter)  # committed, by operation
+    latencies: dict = field(default_factory=dict)  # operation -> [seconds]
+    rejected: Counter = field(default_factory=Counter)  # ledger rejections, by code
+    errors: Counter = field(default_factory=Counter)  # database errors, by class
+    replayed: int = 0
+    cpu: float = 0.0  # CPU seconds this client thread used (Python, SQLAlchemy, psycopg)
+
+
+def client(engine: sa.Engine, args, run: str, index: int, start: threading.Barrier,
+           deadline: list[float], stats: ClientStats, profile: cProfile.Profile | None) -> None:
+    from marketplace.ledger import operations as ops
+    from marketplace.ledger.errors import LedgerError
+
+    rng = random.Random(f"{args.seed}:{run}:{index}")
+    kinds, weights = zip(*MIX, strict=True)
+    holds: list[tuple[int, int]] = []  # this client's open holds: (id, amount)
+    n = 0
+    with Session(engine) as session:
+        start.wait()
+        cpu_started = time.thread_time()
+        if profile is not None:
+            profile.enable()
+        while time.perf_counter() < deadline[0]:
+            kind = rng.choices(kinds, weights)[0]
+            if kind in ("post", "void") and not holds:
+                kind = "hold"
+            elif kind == "hold" and len(holds) >= MAX_OPEN_HOLDS:
+                kind = "post"
+            n += 1
+            key = f"bench:{run}:{index}:{n}"
+            began = time.perf_counter()
+            try:
+                if kind == "issue":
+                    enterprise = rng.randint(1, args.vouchers)
+                    amount = rng.randint(10_000, 200_000)
+                    result = ops.transfer(session, key, [(BUDGET, -amount),
+                                                         (voucher_code(enterprise), amount)],
+                                          "issue vouchers", reference=("quota", enterprise))
+                elif kind == "hold":
+                    result = ops.hold(session, key, voucher_code(rng.randint(1, args.vouchers)),
+                                      provider_code(rng.randint(1, args.providers)),
+                                      rng.randint(100, 50_000), "booking",
+                                      reference=("booking", f"{run}-{index}-{n}"))
+                else:
+                    hold_id, held = holds.pop(rng.randrange(len(holds)))
+                    if kind == "void":
+                        result = ops.void(session, key, hold_id, memo="booking cancelled")
+                    elif rng.random() < 0.5:
+                        result = ops.post(session, key, hold_id)
+                    else:
+                        result = ops.post(session, key, hold_id, amount=rng.randint(1, held))
+                made = (result.transfer.id, result.transfer.amount)  # read before the commit
+                session.commit()
+            except LedgerError as error:
+                session.rollback()
+                stats.rejected[error.code] += 1
+                continue
+            except sa.exc.DBAPIError as error:
+                session.rollback()
+                stats.errors[type(error.orig).__name__] += 1
+                continue
+            stats.latencies.setdefault(kind, []).append(time.perf_counter() - began)
+            stats.ops[kind] += 1
+            stats.replayed += result.replayed
+            if kind == "hold":
+                holds.append(made)
+        if profile is not None:
+            profile.disable()
+        stats.cpu = time.thread_time() - cpu_started
+
+
+@dataclass
+class RunResult:
+    backend: str
+    clients: int
+    elapsed: float
+    ops: Counter
+    latencies: dict
+    rejected: Counter
+    errors: Counter
+    breaks: int
+    verdict: str
+    cpu: float  # client threads' CPU seconds, all together
+
+    @property
+    def rate(self) -> float:
+        return sum(self.ops.values()) / self.elapsed
+
+
+def run_clients(backend: Backend, args, clients: int) -> RunResult:
+    from marketplace.ledger.queries import verify_committed
+
+    engine = backend.engine
+    run = f"{backend.name[:2]}{clients}"
+    stats = [ClientStats() for _ in range(clients)]
+    start = threading.Barrier(clients + 1)
+    deadline = [float("inf")]
+    profile = cProfile.Profile() if args.profile and clients == 1 else None
+    threads = [threading.Thread(target=client, name=f"ledger-client-{i}",
+                                args=(engine, args, run, i, start, deadline, stats[i],
+                                      profile if i == 0 else None))
+               for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    deadline[0] = began + args.seconds
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+
+    total = ClientStats()
+    for s in stats:
+        total.cpu += s.cpu
+        total.ops.update(s.ops)
+        total.rejected.update(s.rejected)
+        total.errors.update(s.errors)
+        for kind, values in s.latencies.items():
+            total.latencies.setdefault(kind, []).extend(values)
+    report = verify_committed(engine)
+    result = RunResult(backend.name, clients, elapsed, total.ops, total.latencies, total.rejected,
+                       total.errors, len(report.breaks), report.verdict(limit=3), total.cpu)
+    lat = result.latencies
+    cells = "  ".join(f"{kind} {result.ops[kind]:>5} ({percentile(lat[kind], 50) * 1000:.1f}/"
+                      f"{percentile(lat[kind], 99) * 1000:.1f} ms)"
+                      for kind, _ in MIX if kind in lat)
+    print(f"{backend.name:<11}{clients:>3} clients  {result.rate:>8.1f} ops/s  "
+          f"{sum(result.ops.values()):>6} ops in {elapsed:.1f}s   {cells}", flush=True)
+    committed = max(1, sum(result.ops.values()))
+    extra = [f"client CPU {result.cpu / committed * 1000:.2f} ms/op "
+             f"({result.cpu / elapsed:.0%} of one core)"]
+    if result.rejected:
+        extra.append(f"rejected {dict(sorted(result.rejected.items()))}")
+    if result.errors:
+        extra.append(f"database errors {dict(sorted(result.errors.items()))}")
+    extra.append(f"invariant breaks {result.breaks} — {result.verdict}")
+    print(f"{'':<14}{'; '.join(extra)}", flush=True)
+    if profile is not None:
+        out = io.StringIO()
+        ranked = pstats.Stats(profile, stream=out).sort_stats(args.profile_sort)
+        ranked.print_stats(args.profile_lines)
+        print(f"--- cProfile of the single client on {backend.name} "
+              f"({args.profile_sort}, top {args.profile_lines}) ---")
+        print("\n".join(out.getvalue().splitlines()[:args.profile_lines + 10]))
+    return result
+
+
+def bench_backend(name: str, args, workdir: Path) -> list[RunResult]:
+    print(f"\n=== {name} ===", flush=True)
+    started = time.perf_counter()
+    try:
+        backend = Backend(name, args, workdir)
+    except sa.exc.OperationalError as error:
+        print(f"{name}: cannot create the database: {error.orig}")
+        return []
+    try:
+        engine = backend.engine
+        open_chart(engine, args)
+        print(f"schema by the migrations, {args.vouchers} vouchers funded with "
+              f"{args.funding / 100:,.0f} CNY each, {args.providers} providers: "
+              f"{time.perf_counter() - started:.1f}s (not measured)", flush=True)
+        print(f"{'backend':<11}{'':>3} clients  {'ops/s':>8}        committed      "
+              "per operation: count (p50/p99 latency)")
+        return [run_clients(backend, args, clients) for clients in args.client_counts]
+    finally:
+        backend.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# pgbench on the same server
+def pgbench_available() -> str | None:
+    try:
+        out = subprocess.run(["pgbench", "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def bench_pgbench(args) -> dict[int, float]:
+    from marketplace.config import normalize_database_url
+
+    print("\n=== pgbench (same PostgreSQL server) ===", flush=True)
+    version = pgbench_available()
+    if version is None:
+        print("pgbench is not installed (Debian: apt-get install postgresql-contrib; `make bench` "
+              "does that); no yardstick this run")
+        return {}
+    url = sa.make_url(normalize_database_url(args.pg_url))
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    database = f"bench_pgbench_{uuid.uuid4().hex[:10]}"
+    env = {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432)}
+    if url.username:
+        env["PGUSER"] = url.username
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    results: dict[int, float] = {}
+    try:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
+        started = time.perf_counter()
+        init = subprocess.run(["pgbench", "-i", "-s", str(args.pgbench_scale), "-q", database],
+                              env=env, capture_output=True, text=True)
+        if init.returncode != 0:
+            print(f"pgbench -i failed: {init.stderr.strip()[-500:]}")
+            return {}
+        print(f"{version}; pgbench -i -s {args.pgbench_scale}: "
+              f"{time.perf_counter() - started:.1f}s (not measured)", flush=True)
+        for clients in args.client_counts:
+            threads = min(clients, 2)
+            command = ["pgbench", "-c", str(clients), "-j", str(threads), "-T",
+                       str(max(1, round(args.seconds))), database]
+            out = subprocess.run(command, env=env, capture_output=True, text=True)
+            match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
+            if out.returncode != 0 or not match:
+                print(f"{' '.join(command[:-1])}: failed: {(out.stderr or out.stdout)[-500:]}")
+                continue
+            results[clients] = float(match.group(1))
+            latency = re.search(r"latency average = ([0-9.]+) ms", out.stdout)
+            failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+            print(f"pgbench -c {clients:<2} -j {threads} -T {command[6]}: "
+                  f"{results[clients]:>8.1f} tps"
+                  + (f", latency average {latency.group(1)} ms" if latency else "")
+                  + (f", {failed.group(1)} failed" if failed else ""), flush=True)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        server.dispose()
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+def machine_and_versions(args) -> list[str]:
+    versions = []
+    for package in ("SQLAlchemy", "psycopg", "Flask-SQLAlchemy"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} ?")
+    import sqlite3
+
+    lines = machine_lines(versions + [f"SQLite {sqlite3.sqlite_version}"])
+    if "postgresql" in args.backend_names or not args.no_pgbench:
+        lines.append(f"database {server_version(args)}")
+    return lines
+
+
+def summary(results: list[RunResult], pgbench: dict[int, float], args) -> None:
+    print("\n=== summary: ledger operations per second (mix "
+          + ", ".join(f"{kind} {weight}%" for kind, weight in MIX) + ") ===")
+    print(f"{'backend':<12}" + "".join(f"{f'{c} clients':>12}" for c in args.client_counts)
+          + f"{'breaks':>8}")
+    for name in args.backend_names:
+        rows = {r.clients: r for r in results if r.backend == name}
+        if not rows:
+            continue
+        print(f"{name:<12}" + "".join(f"{rows[c].rate:>12.1f}" if c in rows else f"{'-':>12}"
+                                      for c in args.client_counts)
+              + f"{sum(r.breaks for r in rows.values()):>8}")
+    if pgbench:
+        print(f"{'pgbench tps':<12}" + "".join(f"{pgbench[c]:>12.1f}" if c in pgbench
+                                               else f"{'-':>12}" for c in args.client_counts))
+    pg4 = next((r for r in results if r.backend == "postgresql" and r.clients == 4), None)
+    if pg4 and 4 in pgbench:
+        ratio = pg4.rate / pgbench[4]
+        print(f"\nratio: project ledger ops/s at 4 clients ÷ pgbench tps at 4 clients = "
+              f"{pg4.rate:.1f} / {pgbench[4]:.1f} = {ratio:.0%} (target >= {TARGET_RATIO:.0%})")
+    else:
+        print("\nratio: needs the PostgreSQL ledger run and pgbench at 4 clients")
+    breaks = sum(r.breaks for r in results)
+    print(f"invariant breaks (queries.verify_committed after every run): {breaks} "
+          f"in {len(results)} runs")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ledger",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="seconds per measurement (default 10)")
+    parser.add_argument("--clients", default="1,4,16",
+                        help="comma-separated client thread counts (default 1,4,16)")
+    parser.add_argument("--backends", default="postgresql,sqlite",
+                        help="postgresql, sqlite or both (default postgresql,sqlite)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                        help=f"PostgreSQL server for the scratch databases ({DEFAULT_PG_URL})")
+    parser.add_argument("--vouchers", type=int, default=200, help="enterprise voucher accounts")
+    parser.add_argument("--providers", type=int, default=50, help="provider receivable accounts")
+    parser.add_argument("--funding", type=int, default=100_000_000,
+                        help="first issue per voucher, fen (default 1,000,000 CNY)")
+    parser.add_argument("--no-pgbench", action="store_true", help="skip the pgbench yardstick")
+    parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (10)")
+    parser.add_argument("--no-pre-ping", action="store_true",
+                        help="PostgreSQL: no pool pre-ping (the app's engine pings on checkout)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the single-client run and print the top functions")
+    parser.add_argument("--profile-sort", default="cumulative",
+                        help="pstats sort key for --profile (cumulative, tottime, …)")
+    parser.add_argument("--profile-lines", type=int, default=30,
+                        help="functions shown by --profile (30)")
+    parser.add_argument("--seed", default="20261126", help="workload seed")
+    args = parser.parse_args(argv)
+    args.client_counts = [int(c) for c in args.clients.split(",") if c.strip()]
+    args.backend_names = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(args.backend_names) - {"postgresql", "sqlite"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+
+    print("Ledger benchmark (marketplace/ledger/operations.py)")
+    for line in machine_and_versions(args):
+        print(line)
+    print(f"load     {load()} (load average before the run)")
+    print(f"settings seconds={args.seconds:g} clients={args.clients} backends={args.backends} "
+          f"vouchers={args.vouchers} providers={args.providers} seed={args.seed}"
+          + (" pool_pre_ping=off" if args.no_pre_ping else ""))
+    print("one operation = one database transaction through the ledger's own functions "
+          "(issue: transfer budget → voucher; hold voucher → receivable; post all or part of it; "
+          "void it), each client thread with its own connection")
+
+    started = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
+    results: list[RunResult] = []
+    try:
+        for name in args.backend_names:
+            results += bench_backend(name, args, workdir)
+        pgbench = {} if args.no_pgbench else bench_pgbench(args)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    summary(results, pgbench, args)
+    print(f"\nload average at the end: {load()} — other processes running make the figures worse")
+    print(f"total run time {time.perf_counter() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
