@@ -75,6 +75,20 @@ def register_commands(app: Flask) -> None:
         if not report.ok:
             raise SystemExit(1)
 
+    bookings_group = AppGroup("bookings", help="Instrument bookings.")
+
+    @bookings_group.command("sweep")
+    def bookings_sweep():
+        """Reject requests left unanswered until their start; remind bookers of tomorrow's."""
+        from marketplace.bookings import operations as bookings
+        from marketplace.extensions import utcnow
+
+        now = utcnow()
+        expired = bookings.expire_unanswered(now)
+        reminded = bookings.send_reminders(now)
+        db.session.commit()
+        click.echo(f"expired {expired} unanswered requests, sent {reminded} reminders")
+
     ledger_group = AppGroup("ledger", help="The double-entry ledger.")
 
     @ledger_group.command("verify")
@@ -94,4 +108,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(ledger_group)
     app.cli.add_command(listings_group)
+    app.cli.add_command(bookings_group)
     app.cli.add_command(users)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -75,6 +76,33 @@ class YuanField(StringField):
         if getattr(self, "_raw", None) is not None and self.raw_data:
             return self._raw
         return fen_to_input(self.data) if isinstance(self.data, int) else ""
+
+
+class PercentField(StringField):
+    """A share typed in percent (0–100, at most two decimals); ``data`` is integer basis points."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        self._raw = valuelist[0] if valuelist else ""
+        text = self._raw.strip().removesuffix("%").strip()
+        if text:
+            try:
+                basis_points = Decimal(text) * 100
+            except InvalidOperation:
+                basis_points = None
+            if (basis_points is None or not basis_points.is_finite()
+                    or basis_points != basis_points.to_integral_value()
+                    or not 0 <= basis_points <= 10_000):
+                raise ValueError(str(_l("Enter a percentage from 0 to 100, e.g. 50 or 12.5.")))
+            self.data = int(basis_points)
+
+    def _value(self):
+        if getattr(self, "_raw", None) is not None and self.raw_data:
+            return self._raw
+        if not isinstance(self.data, int):
+            return ""
+        whole, cents = divmod(self.data, 100)
+        return str(whole) if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -187,11 +215,29 @@ class InstrumentForm(ListingForm):
     requires_training = BooleanField(_l("Users must be trained first"))
     requires_approval = BooleanField(_l("Bookings need our approval"))
     accepts_vouchers = BooleanField(_l("Innovation vouchers accepted"), default=True)
+    # booking rules (left empty: the default)
+    booking_step_minutes = IntegerField(_l("Booking grid (minutes)"), default=30,
+                                        validators=[Optional(), NumberRange(5, 240)],
+                                        description=_l("Bookings start and end on this grid, "
+                                                       "e.g. 30 for 09:00, 09:30, 10:00…"))
+    booking_horizon_days = IntegerField(_l("Bookable up to (days ahead)"), default=90,
+                                        validators=[Optional(), NumberRange(1, 730)])
+    lead_time_hours = IntegerField(_l("Book at least (hours ahead)"), default=24,
+                                   validators=[Optional(), NumberRange(0, 720)])
+    free_cancellation_hours = IntegerField(_l("Free cancellation until (hours before the start)"),
+                                           default=24, validators=[Optional(), NumberRange(0, 720)])
+    late_cancellation_bp = PercentField(
+        _l("Charged for a later cancellation (percent of the price)"), default=5000)
+    no_show_bp = PercentField(_l("Charged for a no-show (percent of the price)"), default=10_000)
 
     SPECIFIC = ("instrument_category", "manufacturer", "model_name", "year_made", "capabilities",
                 "sample_requirements", "lab_location", "rate_internal_fen", "rate_external_fen",
                 "min_booking_minutes", "max_booking_minutes", "requires_training",
-                "requires_approval", "accepts_vouchers")
+                "requires_approval", "accepts_vouchers", "booking_step_minutes",
+                "booking_horizon_days", "lead_time_hours", "free_cancellation_hours",
+                "late_cancellation_bp", "no_show_bp")
+    BOOKING_RULES = ("booking_step_minutes", "booking_horizon_days", "lead_time_hours",
+                     "free_cancellation_hours", "late_cancellation_bp", "no_show_bp")
 
     def _validate_hours(self, field):
         try:
@@ -216,6 +262,9 @@ class InstrumentForm(ListingForm):
                                  if parse_spans(getattr(self, f"hours_{day}").data)}
         data["closed_dates"] = parse_dates(self.closed_dates.data)
         data["instrument_category"] = InstrumentCategory(data["instrument_category"])
+        for name in self.BOOKING_RULES:  # an emptied field means the default
+            if data[name] is None:
+                data[name] = getattr(self, name).default
         return data
 
     def fill_from(self, instrument) -> None:

@@ -605,11 +605,12 @@ def quote_vouchers(programme: VoucherProgramme, enterprise: Organization, instru
 
 def list_usable_programmes(enterprise: Organization, now: datetime) -> list[VoucherProgramme]:
     """Programmes in which the enterprise holds unexpired quota."""
-    return list(db.session.scalars(
-        sa.select(VoucherProgramme).join(Quota, Quota.programme_id == VoucherProgramme.id)
-        .where(Quota.organization_id == enterprise.id, Quota.expires_at > now,
-               Quota.expired_at.is_(None))
-        .distinct().order_by(VoucherProgramme.id)))
+    # IN (subquery), not JOIN + DISTINCT: PostgreSQL cannot compare the programme's JSON column
+    held = sa.select(Quota.programme_id).where(Quota.organization_id == enterprise.id,
+                                               Quota.expires_at > now, Quota.expired_at.is_(None))
+    return list(db.session.scalars(sa.select(VoucherProgramme)
+                                   .where(VoucherProgramme.id.in_(held))
+                                   .order_by(VoucherProgramme.id)))
 
 
 def voucher_balance(enterprise: Organization, programme: VoucherProgramme, now: datetime) -> dict:
