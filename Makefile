@@ -37,7 +37,10 @@ translations: install
 setup: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
+	$(BIN)/flask vouchers expire
+	$(BIN)/flask bookings sweep
 	$(BIN)/flask listings reindex
+	$(BIN)/flask ledger verify
 
 serve:
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app
