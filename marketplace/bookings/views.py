@@ -141,6 +141,14 @@ def _book(form: BookingForm, instrument, organizations, now):
     return quote
 
 
+def _booked_message(booking: Booking, now) -> tuple[str, str]:
+    if booking.created_at != now:  # the same form sent again: the operation returned its booking
+        return _("This booking form had already been sent; here is the booking it made."), "info"
+    if booking.status == BookingStatus.REQUESTED:
+        return _("Booking request sent: the lab will confirm it."), "success"
+    return _("Booking confirmed."), "success"
+
+
 @bp.route("/instruments/<int:instrument_id>/book", methods=["GET", "POST"])
 @login_required
 def create(instrument_id: int):
@@ -165,9 +173,7 @@ def create(instrument_id: int):
         else:
             if isinstance(result, Booking):
                 db.session.commit()
-                flash(_("Booking request sent: the lab will confirm it.")
-                      if result.status == BookingStatus.REQUESTED else _("Booking confirmed."),
-                      "success")
+                flash(*_booked_message(result, now))
                 return redirect(url_for("bookings.show", booking_id=result.id))
             quote = result
     status = 400 if form.errors or form.form_errors else 200

@@ -190,11 +190,14 @@ def test_confirm_books_once_even_when_posted_twice(client, auth, db, outbox):
     world = make_world()
     auth.login_as(world.sme_user)
     data = {**form_data(world), "preview": "", "confirm": "y"}
+    english(client)
     first = client.post(f"/instruments/{world.instrument.id}/book", data=data)
     assert first.status_code == 302, first.get_data(as_text=True)[:3000]
+    assert "Booking request sent" in client.get(first.headers["Location"]).get_data(as_text=True)
     second = client.post(f"/instruments/{world.instrument.id}/book", data=data)
     assert second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
+    assert "had already been sent" in client.get(second.headers["Location"]).get_data(as_text=True)
     assert count_bookings(db) == 1
     booking = db.session.scalar(sa.select(Booking))
     assert first.headers["Location"].endswith(f"/bookings/{booking.id}")
@@ -206,7 +209,6 @@ def test_confirm_books_once_even_when_posted_twice(client, auth, db, outbox):
     assert re.search(r'data-testid="voucher-held">¥840<', html)
     assert re.search(r'data-testid="self-paid-quote">¥360<', html)
     # a new form (another key) for the same time: taken
-    english(client)
     again = client.post(f"/instruments/{world.instrument.id}/book",
                         data={**data, "request_key": uuid.uuid4().hex})
     assert again.status_code == 400 and "already taken" in again.get_data(as_text=True)
