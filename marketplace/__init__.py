@@ -53,10 +53,12 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.organizations.views import bp as organizations_bp
     from marketplace.publishing.views import bp as publishing_bp
     from marketplace.security import register_request_limits, register_security_headers
+    from marketplace.settlement.views import bp as settlement_bp
     from marketplace.templating import register_template_helpers
+    from marketplace.vouchers.views import bp as vouchers_bp
 
     for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
-                      publishing_bp, bookings_bp):
+                      publishing_bp, bookings_bp, vouchers_bp, settlement_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

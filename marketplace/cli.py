@@ -105,7 +105,23 @@ def register_commands(app: Flask) -> None:
         if not report.ok:
             raise SystemExit(1)
 
+    vouchers_group = AppGroup("vouchers", help="Voucher programmes.")
+
+    @vouchers_group.command("expire")
+    def vouchers_expire():
+        """Return the unspent rest of expired quotas to their programmes' budgets (idempotent)."""
+        from marketplace.extensions import utcnow
+        from marketplace.money import format_fen
+        from marketplace.vouchers.operations import expire_quotas
+
+        result = expire_quotas(utcnow())
+        db.session.commit()
+        click.echo(f"expired {result['quotas']} quotas, returned "
+                   f"{format_fen(result['returned_fen'])} ({result['returned_fen']} fen) "
+                   "to the budgets")
+
     app.cli.add_command(demo)
+    app.cli.add_command(vouchers_group)
     app.cli.add_command(ledger_group)
     app.cli.add_command(listings_group)
     app.cli.add_command(bookings_group)

@@ -22,6 +22,7 @@ from marketplace.organizations.models import (
     VerificationStatus,
 )
 from marketplace.reference import area_choices, get_area
+from marketplace.vouchers import operations as vouchers
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -74,7 +75,7 @@ def create():
 def show(organization_id: int):
     """The organisation's profile; members and history only for members and officers."""
     organization = _load(organization_id)
-    history = []
+    history, relations, admissions = [], [], []
     if organization.can_view_private(current_user):
         history = db.session.scalars(
             sa.select(AuditEntry)
@@ -82,7 +83,10 @@ def show(organization_id: int):
                    AuditEntry.object_id == str(organization.id))
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(20)
         ).all()
-    return render_template("organizations/show.html", organization=organization, history=history)
+        relations = vouchers.list_relations(organization)
+        admissions = vouchers.list_admissions(organization)
+    return render_template("organizations/show.html", organization=organization, history=history,
+                           relations=relations, admissions=admissions)
 
 
 @bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])

@@ -155,6 +155,8 @@ def update_programme(programme: VoucherProgramme, officer, *, layer_budgets: dic
                                     "lower.", layer=layer.name_zh, issued=_yuan(issued)),
                                   f"budget_{layer.id}")
             layer.budget_fen = new_budget
+    if programme.starts_on and programme.ends_on and programme.ends_on < programme.starts_on:
+        raise DomainError(_("The programme cannot end before it starts."), "ends_on")
     record_audit(officer, "programme.update", programme, before=before, after=programme.snapshot())
     return programme
 
@@ -475,6 +477,20 @@ def declare_relation(organization: Organization, related: Organization, user,
     record_audit(user, "organization.declare_relation", organization,
                  after={"related_organization_id": related.id, "description": relation.description})
     return relation
+
+
+def list_relations(organization: Organization) -> list[OrganizationRelation]:
+    """Relations declared by the organisation or naming it (either side counts for the rule)."""
+    return list(db.session.scalars(sa.select(OrganizationRelation).where(sa.or_(
+        OrganizationRelation.organization_id == organization.id,
+        OrganizationRelation.related_organization_id == organization.id))
+        .order_by(OrganizationRelation.created_at, OrganizationRelation.id)))
+
+
+def list_admissions(organization: Organization) -> list[ProviderAdmission]:
+    """A provider's admissions to programmes, oldest first."""
+    return list(db.session.scalars(sa.select(ProviderAdmission).where(
+        ProviderAdmission.organization_id == organization.id).order_by(ProviderAdmission.id)))
 
 
 def are_related(a: Organization, b: Organization) -> bool:
