@@ -662,11 +662,11 @@ def _check_layers(layers: Sequence[LayerSpec]) -> None:
         if not (spec.name_zh or "").strip():
             raise DomainError(_("Every funding layer needs a name."), "layers")
         if not 0 < spec.share_bp <= BP:
-            raise DomainError(_("A layer's share is between 0.01 % and 100 %."), "layers")
+            raise DomainError(_("A layer's share must be above zero and at most the whole bill."), "layers")
         if spec.budget_fen < 0:
             raise DomainError(_("A budget cannot be negative."), "layers")
     if sum(spec.share_bp for spec in layers) > BP:
-        raise DomainError(_("The layers' shares add up to more than 100 % of a bill."), "layers")
+        raise DomainError(_("The layers' shares add up to more than the whole bill."), "layers")
 
 
 def _open_application(programme, organization) -> QuotaApplication | None:

@@ -76,7 +76,7 @@ def test_only_verified_enterprises_apply_and_only_officers_decide(db):
 
 def test_programme_layers_are_validated(db):
     officer = make_officer()
-    with pytest.raises(DomainError, match="100"):
+    with pytest.raises(DomainError, match="whole bill"):
         make_programme(officer, layers=((8000, 1), (3000, 1)))
     with pytest.raises(DomainError):
         make_programme(officer, layers=())
