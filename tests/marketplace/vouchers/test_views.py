@@ -238,7 +238,7 @@ BAD_PROGRAMMES = {
     "share not a number": ({"layers-0-share_bp": "half"}, "Enter a percentage"),
     "share above 100": ({"layers-0-share_bp": "120"}, "at most the whole bill"),
     "zero share": ({"layers-0-share_bp": "0"}, "above zero"),
-    "shares over 100 %": ({"layers-1-share_bp": "60"}, "add up to more than the whole bill"),
+    "shares over 100 %": ({"layers-1-share_bp": "60"}, "shares add up to more than"),
     "layer without share": ({"layers-1-share_bp": ""}, "Enter the layer"),
     "layer without name": ({"layers-1-name_zh": ""}, "Chinese name"),
     "no layers": ({k: "" for k in PROGRAMME_FORM if k.startswith("layers-")},
