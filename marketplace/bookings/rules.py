@@ -95,9 +95,10 @@ def check_slot(instrument, starts_at: datetime, ends_at: datetime, now: datetime
         raise SlotRuleError(_l("Bookings open at most %(n)d days ahead.",
                                n=instrument.booking_horizon_days), "starts_at")
     day = local(starts_at).date()
-    if day.isoformat() in set(instrument.closed_dates or []):
+    spans = opening_spans(instrument, day)
+    if not spans:  # a closed date, or a weekday without opening hours
         raise SlotRuleError(_l("The lab is closed on %(day)s.", day=day.isoformat()), "starts_at")
-    if not any(start <= starts_at and ends_at <= end for start, end in opening_spans(instrument, day)):
+    if not any(start <= starts_at and ends_at <= end for start, end in spans):
         raise SlotRuleError(_l("The booking must lie within one opening period of the lab "
                                "(see the opening hours)."), "starts_at")
 

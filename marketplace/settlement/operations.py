@@ -189,8 +189,8 @@ def posted_by_layer(booking: Booking) -> dict[int, int]:
 
 def usage_summary(booking: Booking) -> str:
     start = booking.starts_at.astimezone(SHANGHAI)
-    return (f"{start:%Y-%m-%d %H:%M} {booking.actual_minutes or booking.minutes} min; "
-            f"{booking.usage_note or ''}").strip()
+    minutes = _("%(n)d minutes", n=booking.actual_minutes or booking.minutes)
+    return f"{start:%Y-%m-%d %H:%M} {minutes}; {booking.usage_note or ''}".strip().rstrip(";")
 
 
 def batch_csv(batch: ReimbursementBatch) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from marketplace.auth.current import acting_user
 from marketplace.errors import DomainError, NotAllowedError, NotFoundError
@@ -75,7 +76,8 @@ def create():
             status = _refused(form, error)
         else:
             db.session.commit()
-            flash(_("Batch created with %(count)d bookings.", count=len(batch.items)), "success")
+            flash(ngettext("Batch created with %(num)d booking.", "Batch created with %(num)d bookings.",
+                           len(batch.items)), "success")
             return redirect(url_for("settlement.show", batch_id=batch.id))
     return render_template("settlement/create.html", form=form), status
 

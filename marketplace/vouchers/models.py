@@ -29,7 +29,7 @@ class ProgrammeStatus(enum.StrEnum):
     @property
     def label(self):
         return {ProgrammeStatus.DRAFT: _l("Draft"), ProgrammeStatus.OPEN: _l("Open"),
-                ProgrammeStatus.CLOSED: _l("Closed")}[self]
+                ProgrammeStatus.CLOSED: _l("Closed to applications")}[self]
 
 
 class VoucherProgramme(db.Model):

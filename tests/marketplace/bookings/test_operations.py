@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -128,10 +129,10 @@ def test_closed_dates_lead_time_and_maximum_length(db):
         book(world, local(1, "09:00"), local(1, "10:00"))
     with pytest.raises(SlotRuleError, match="120"):
         book(world, local(3, "13:00"), local(3, "16:00"))
-    world.instrument.closed_dates = [local(4, "09:00").astimezone(
-        __import__("zoneinfo").ZoneInfo("Asia/Shanghai")).date().isoformat()]
+    closed_day = local(4, "09:00").astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    world.instrument.closed_dates = [closed_day]
     db.session.commit()
-    with pytest.raises(SlotRuleError, match="closed"):
+    with pytest.raises(SlotRuleError, match=closed_day):
         book(world, local(4, "09:00"), local(4, "10:00"))
 
 
