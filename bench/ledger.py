@@ -1,16 +1,18 @@
 """Ledger benchmark: voucher transfers per second through marketplace.ledger.operations.
 
 Run from the repository root:  .venv/bin/python -m bench.ledger  [--seconds 10]
-[--clients 1,4,16] [--backends postgresql,sqlite] [--pg-url URL] [--no-pgbench] [--profile]
+[--clients 1,4,16] [--backends postgresql,sqlite] [--mode processes|threads|both] [--pg-url URL]
+[--no-pgbench] [--profile]
 
 For each backend it builds a throw-away database with the real migrations (PostgreSQL: a database
 created on the ``--pg-url`` server and dropped at the end; SQLite: a temporary file), opens a
 voucher programme (one budget, ``--vouchers`` enterprise voucher accounts funded from it,
 ``--providers`` provider receivable accounts), then runs ``--seconds`` of the booking mix with
-1, 4 and 16 client threads. Each thread has its own session (its own connection) and commits every
-business operation on its own, as a request would: issue (a single transfer budget → voucher),
-hold (voucher → receivable), post (all or part of one of its holds) or void. After each run
-``queries.verify_committed`` checks every ledger invariant over what was committed.
+1, 4 and 16 clients. By default each client is a process of its own, like a web worker: its own
+app, engine and connection (``--mode threads``: threads of this process, sharing one GIL). Each
+commits every business operation on its own, as a request would: issue (a single transfer
+budget → voucher), hold (voucher → receivable), post (all or part of one of its holds) or void.
+After each run ``queries.verify_committed`` checks every ledger invariant over what was committed.
 
 Beside it, on the same PostgreSQL server, ``pgbench`` (TPC-B-like default script, scale 10, in a
 scratch database created and dropped here) gives a yardstick: what the server and this machine do
@@ -20,13 +22,16 @@ with a plain C client and five statements per transaction. A benchmark: it never
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import io
 import logging
+import multiprocessing
 import os
 import platform
 import pstats
+import queue
 import random
 import re
 import shutil
@@ -92,6 +97,57 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds a local process has used so far (None: not a postgres process of this
+    machine, e.g. a remote server)."""
+    try:
+        proc = Path(f"/proc/{pid}")
+        if "postgres" not in (proc / "comm").read_text():
+            return None
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCPU(threading.Thread):
+    """Samples the CPU time of the PostgreSQL backends that serve one database (a server on this
+    machine only) while a run goes on: what the server spends, beside the clients."""
+
+    def __init__(self, url, database: str, interval: float = 0.2):
+        super().__init__(name="server-cpu", daemon=True)
+        self.url = sa.make_url(url).set(database=database)
+        self.database, self.interval = database, interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool,
+                                  isolation_level="AUTOCOMMIT")
+        query = sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :database "
+                        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        try:
+            with engine.connect() as conn:
+                while True:
+                    for pid in conn.execute(query, {"database": self.database}).scalars():
+                        if (cpu := backend_cpu(pid)) is not None:
+                            self.first.setdefault(pid, cpu)
+                            self.last[pid] = cpu
+                    if self.stop.wait(self.interval):
+                        break
+        except sa.exc.DBAPIError:
+            pass
+        finally:
+            engine.dispose()
+
+    def finish(self) -> float | None:
+        """Backend CPU seconds during the run (``None`` if the server is not local)."""
+        self.stop.set()
+        self.join(timeout=10)
+        return sum(self.last[pid] - self.first[pid] for pid in self.last) if self.last else None
+
+
 def voucher_code(n: int) -> str:
     return f"enterprise:{n}:voucher:programme:1"
 
@@ -139,14 +195,15 @@ class Backend:
             options["pool_pre_ping"] = not self.args.no_pre_ping  # as create_app's default
         else:
             options["connect_args"] = {"timeout": 30}
-        app = create_app({
+        self.config = {
             **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
             "SQLALCHEMY_DATABASE_URI": self.url,
             "SQLALCHEMY_ENGINE_OPTIONS": options,
             "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
             "MODEL_DIR": str(self.workdir / "models"),
             "SERVER_NAME": None,
-        })
+        }
+        app = create_app(self.config)
         logging.disable(logging.INFO)  # alembic's "Running upgrade …" lines
         try:
             with app.app_context():
@@ -223,11 +280,16 @@ class ClientStats:
     rejected: Counter = field(default_factory=Counter)  # ledger rejections, by code
     errors: Counter = field(default_factory=Counter)  # database errors, by class
     replayed: int = 0
-    cpu: float = 0.0  # CPU seconds this client thread used (Python, SQLAlchemy, psycopg)
+    cpu: float = 0.0  # CPU seconds of this client (its thread, or its whole process)
+    began: float = 0.0  # time.perf_counter() (CLOCK_MONOTONIC: one clock for every process)
+    ended: float = 0.0
+    crashed: str | None = None  # a client process that died: why
 
 
-def client(engine: sa.Engine, args, run: str, index: int, start: threading.Barrier,
-           deadline: list[float], stats: ClientStats, profile: cProfile.Profile | None) -> None:
+def client(engine: sa.Engine, args, run: str, index: int, start, stats: ClientStats,
+           profile: cProfile.Profile | None, cpu_clock=time.thread_time) -> None:
+    """One client: after ``start`` (a barrier) it runs the mix for ``args.seconds``, each
+    operation one transaction of its own session, and fills ``stats``."""
     from marketplace.ledger import operations as ops
     from marketplace.ledger.errors import LedgerError
 
@@ -236,11 +298,15 @@ def client(engine: sa.Engine, args, run: str, index: int, start: threading.Barri
     holds: list[tuple[int, int]] = []  # this client's open holds: (id, amount)
     n = 0
     with Session(engine) as session:
+        session.connection()  # connect (and ping) before the clock starts, as pgbench does
+        session.commit()
         start.wait()
-        cpu_started = time.thread_time()
+        stats.began = time.perf_counter()
+        deadline = stats.began + args.seconds
+        cpu_started = cpu_clock()
         if profile is not None:
             profile.enable()
-        while time.perf_counter() < deadline[0]:
+        while time.perf_counter() < deadline:
             kind = rng.choices(kinds, weights)[0]
             if kind in ("post", "void") and not holds:
                 kind = "hold"
@@ -286,12 +352,42 @@ def client(engine: sa.Engine, args, run: str, index: int, start: threading.Barri
                 holds.append(made)
         if profile is not None:
             profile.disable()
-        stats.cpu = time.thread_time() - cpu_started
+        stats.cpu = cpu_clock() - cpu_started
+        stats.ended = time.perf_counter()
+
+
+def client_process(config: dict, args, run: str, index: int, start, results,
+                   profile_path: str | None) -> None:
+    """A client process, like a web worker: its own app, engine and connection; its figures go
+    back to the parent through ``results`` (a queue)."""
+    stats = ClientStats()
+    try:
+        from marketplace import create_app
+        from marketplace.extensions import db
+
+        app = create_app({**config, "SQLALCHEMY_ENGINE_OPTIONS": {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 1, "max_overflow": 2}})
+        with app.app_context():
+            engine = db.engine
+            profile = new_profile(args) if profile_path else None
+            try:
+                client(engine, args, run, index, start, stats, profile,
+                       cpu_clock=time.process_time)
+            finally:
+                engine.dispose()
+            if profile is not None:
+                profile.dump_stats(profile_path)
+    except BaseException as error:  # noqa: BLE001 — reported by the parent
+        stats.crashed = f"{type(error).__name__}: {error}"
+        with contextlib.suppress(threading.BrokenBarrierError, AssertionError):
+            start.abort()
+    results.put((index, stats))
 
 
 @dataclass
 class RunResult:
     backend: str
+    mode: str  # processes or threads
     clients: int
     elapsed: float
     ops: Counter
@@ -300,34 +396,91 @@ class RunResult:
     errors: Counter
     breaks: int
     verdict: str
-    cpu: float  # client threads' CPU seconds, all together
+    cpu: float  # client CPU seconds, all clients together
+    server_cpu: float | None  # CPU seconds of the PostgreSQL backends serving the clients
+    load: str  # the load average right after the run
 
     @property
     def rate(self) -> float:
         return sum(self.ops.values()) / self.elapsed
 
 
-def run_clients(backend: Backend, args, clients: int) -> RunResult:
-    from marketplace.ledger.queries import verify_committed
+def new_profile(args) -> cProfile.Profile:
+    """cProfile with wall time (default: where the client waits, too) or the process's CPU time
+    (``--profile-clock cpu``: only what the client spends itself)."""
+    if args.profile_clock == "cpu":
+        return cProfile.Profile(time.process_time)
+    return cProfile.Profile()
 
+
+def run_threads(backend: Backend, args, run: str, clients: int,
+                profile: cProfile.Profile | None) -> list[ClientStats]:
     engine = backend.engine
-    run = f"{backend.name[:2]}{clients}"
     stats = [ClientStats() for _ in range(clients)]
     start = threading.Barrier(clients + 1)
-    deadline = [float("inf")]
-    profile = cProfile.Profile() if args.profile and clients == 1 else None
     threads = [threading.Thread(target=client, name=f"ledger-client-{i}",
-                                args=(engine, args, run, i, start, deadline, stats[i],
+                                args=(engine, args, run, i, start, stats[i],
                                       profile if i == 0 else None))
                for i in range(clients)]
     for thread in threads:
         thread.start()
     start.wait()
-    began = time.perf_counter()
-    deadline[0] = began + args.seconds
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
+    return stats
+
+
+def run_processes(backend: Backend, args, run: str, clients: int,
+                  profile_path: str | None) -> list[ClientStats]:
+    context = multiprocessing.get_context(args.start_method)
+    backend.engine.dispose()  # no pooled connection is inherited by a forked child
+    start = context.Barrier(clients + 1)
+    results = context.Queue()
+    processes = [context.Process(target=client_process, name=f"ledger-client-{i}",
+                                 args=(backend.config, args, run, i, start, results,
+                                       profile_path if i == 0 else None))
+                 for i in range(clients)]
+    for process in processes:
+        process.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        start.wait(timeout=120 + 5 * clients)  # spawned processes import the app first
+    stats: list[ClientStats] = []
+    for _ in processes:
+        try:
+            stats.append(results.get(timeout=args.seconds + 120)[1])
+        except queue.Empty:
+            break
+    for process in processes:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+    missing = clients - len(stats)
+    if missing:
+        stats += [ClientStats(crashed="no answer from the client process")] * missing
+    return stats
+
+
+def run_clients(backend: Backend, args, clients: int, mode: str) -> RunResult:
+    from marketplace.ledger.queries import verify_committed
+
+    run = f"{backend.name[:2]}{mode[0]}{clients}"
+    profile = profile_path = None
+    if args.profile and clients == 1:
+        if mode == "threads":
+            profile = new_profile(args)
+        else:
+            profile_path = str(backend.workdir / f"profile-{run}.prof")
+    monitor = None
+    if backend.name == "postgresql":
+        monitor = ServerCPU(backend.url, backend.database)
+        monitor.start()
+    if mode == "threads":
+        stats = run_threads(backend, args, run, clients, profile)
+    else:
+        stats = run_processes(backend, args, run, clients, profile_path)
+    server_cpu = monitor.finish() if monitor is not None else None
+    ran = [s for s in stats if s.ended > 0]
+    elapsed = (max(s.ended for s in ran) - min(s.began for s in ran)) if ran else float("nan")
 
     total = ClientStats()
     for s in stats:
@@ -337,29 +490,40 @@ def run_clients(backend: Backend, args, clients: int) -> RunResult:
         total.errors.update(s.errors)
         for kind, values in s.latencies.items():
             total.latencies.setdefault(kind, []).extend(values)
-    report = verify_committed(engine)
-    result = RunResult(backend.name, clients, elapsed, total.ops, total.latencies, total.rejected,
-                       total.errors, len(report.breaks), report.verdict(limit=3), total.cpu)
+    crashed = Counter(s.crashed for s in stats if s.crashed)
+    report = verify_committed(backend.engine)
+    result = RunResult(backend.name, mode, clients, elapsed, total.ops, total.latencies,
+                       total.rejected, total.errors, len(report.breaks), report.verdict(limit=3),
+                       total.cpu, server_cpu, load())
     lat = result.latencies
     cells = "  ".join(f"{kind} {result.ops[kind]:>5} ({percentile(lat[kind], 50) * 1000:.1f}/"
                       f"{percentile(lat[kind], 99) * 1000:.1f} ms)"
                       for kind, _ in MIX if kind in lat)
-    print(f"{backend.name:<11}{clients:>3} clients  {result.rate:>8.1f} ops/s  "
+    print(f"{backend.name:<11}{clients:>3} {mode:<9} {result.rate:>8.1f} ops/s  "
           f"{sum(result.ops.values()):>6} ops in {elapsed:.1f}s   {cells}", flush=True)
     committed = max(1, sum(result.ops.values()))
     extra = [f"client CPU {result.cpu / committed * 1000:.2f} ms/op "
              f"({result.cpu / elapsed:.0%} of one core)"]
+    if result.server_cpu is not None:
+        extra.append(f"server CPU {result.server_cpu / committed * 1000:.2f} ms/op "
+                     f"({result.server_cpu / elapsed:.0%})")
+    extra.append(f"load {result.load}")
     if result.rejected:
         extra.append(f"rejected {dict(sorted(result.rejected.items()))}")
     if result.errors:
         extra.append(f"database errors {dict(sorted(result.errors.items()))}")
+    if crashed:
+        extra.append(f"CLIENTS CRASHED {dict(crashed)}")
     extra.append(f"invariant breaks {result.breaks} — {result.verdict}")
     print(f"{'':<14}{'; '.join(extra)}", flush=True)
-    if profile is not None:
+    if profile is not None or (profile_path and os.path.exists(profile_path)):
         out = io.StringIO()
-        ranked = pstats.Stats(profile, stream=out).sort_stats(args.profile_sort)
+        source = profile if profile is not None else profile_path
+        ranked = pstats.Stats(source, stream=out).sort_stats(args.profile_sort)
+        if args.profile_dump:
+            ranked.dump_stats(args.profile_dump)
         ranked.print_stats(args.profile_lines)
-        print(f"--- cProfile of the single client on {backend.name} "
+        print(f"--- cProfile of the single client ({mode}) on {backend.name} "
               f"({args.profile_sort}, top {args.profile_lines}) ---")
         print("\n".join(out.getvalue().splitlines()[:args.profile_lines + 10]))
     return result
@@ -379,9 +543,10 @@ def bench_backend(name: str, args, workdir: Path) -> list[RunResult]:
         print(f"schema by the migrations, {args.vouchers} vouchers funded with "
               f"{args.funding / 100:,.0f} CNY each, {args.providers} providers: "
               f"{time.perf_counter() - started:.1f}s (not measured)", flush=True)
-        print(f"{'backend':<11}{'':>3} clients  {'ops/s':>8}        committed      "
+        print(f"{'backend':<11}{'':>3} clients   {'ops/s':>8}        committed      "
               "per operation: count (p50/p99 latency)")
-        return [run_clients(backend, args, clients) for clients in args.client_counts]
+        return [run_clients(backend, args, clients, mode)
+                for mode in args.modes for clients in args.client_counts]
     finally:
         backend.close()
 
@@ -429,7 +594,10 @@ def bench_pgbench(args) -> dict[int, float]:
             threads = min(clients, 2)
             command = ["pgbench", "-c", str(clients), "-j", str(threads), "-T",
                        str(max(1, round(args.seconds))), database]
+            monitor = ServerCPU(url, database)
+            monitor.start()
             out = subprocess.run(command, env=env, capture_output=True, text=True)
+            server_cpu = monitor.finish()
             match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out.stdout)
             if out.returncode != 0 or not match:
                 print(f"{' '.join(command[:-1])}: failed: {(out.stderr or out.stdout)[-500:]}")
@@ -437,10 +605,14 @@ def bench_pgbench(args) -> dict[int, float]:
             results[clients] = float(match.group(1))
             latency = re.search(r"latency average = ([0-9.]+) ms", out.stdout)
             failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+            done = re.search(r"number of transactions actually processed: (\d+)", out.stdout)
             print(f"pgbench -c {clients:<2} -j {threads} -T {command[6]}: "
                   f"{results[clients]:>8.1f} tps"
                   + (f", latency average {latency.group(1)} ms" if latency else "")
-                  + (f", {failed.group(1)} failed" if failed else ""), flush=True)
+                  + (f", {failed.group(1)} failed" if failed else "")
+                  + (f"; server CPU {server_cpu / int(done.group(1)) * 1000:.2f} ms/transaction"
+                     if server_cpu is not None and done and int(done.group(1)) else "")
+                  + f"; load {load()}", flush=True)
     finally:
         with server.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -467,25 +639,31 @@ def machine_and_versions(args) -> list[str]:
 def summary(results: list[RunResult], pgbench: dict[int, float], args) -> None:
     print("\n=== summary: ledger operations per second (mix "
           + ", ".join(f"{kind} {weight}%" for kind, weight in MIX) + ") ===")
-    print(f"{'backend':<12}" + "".join(f"{f'{c} clients':>12}" for c in args.client_counts)
+    print(f"{'backend':<22}" + "".join(f"{f'{c} clients':>12}" for c in args.client_counts)
           + f"{'breaks':>8}")
     for name in args.backend_names:
-        rows = {r.clients: r for r in results if r.backend == name}
-        if not rows:
-            continue
-        print(f"{name:<12}" + "".join(f"{rows[c].rate:>12.1f}" if c in rows else f"{'-':>12}"
-                                      for c in args.client_counts)
-              + f"{sum(r.breaks for r in rows.values()):>8}")
+        for mode in args.modes:
+            rows = {r.clients: r for r in results if r.backend == name and r.mode == mode}
+            if not rows:
+                continue
+            print(f"{f'{name} {mode}':<22}"
+                  + "".join(f"{rows[c].rate:>12.1f}" if c in rows else f"{'-':>12}"
+                            for c in args.client_counts)
+                  + f"{sum(r.breaks for r in rows.values()):>8}")
     if pgbench:
-        print(f"{'pgbench tps':<12}" + "".join(f"{pgbench[c]:>12.1f}" if c in pgbench
+        print(f"{'pgbench tps':<22}" + "".join(f"{pgbench[c]:>12.1f}" if c in pgbench
                                                else f"{'-':>12}" for c in args.client_counts))
-    pg4 = next((r for r in results if r.backend == "postgresql" and r.clients == 4), None)
-    if pg4 and 4 in pgbench:
-        ratio = pg4.rate / pgbench[4]
-        print(f"\nratio: project ledger ops/s at 4 clients ÷ pgbench tps at 4 clients = "
-              f"{pg4.rate:.1f} / {pgbench[4]:.1f} = {ratio:.0%} (target >= {TARGET_RATIO:.0%})")
-    else:
-        print("\nratio: needs the PostgreSQL ledger run and pgbench at 4 clients")
+    print()
+    for mode in args.modes:
+        pg4 = next((r for r in results if r.backend == "postgresql" and r.clients == 4
+                    and r.mode == mode), None)
+        if pg4 and 4 in pgbench:
+            ratio = pg4.rate / pgbench[4]
+            print(f"ratio ({mode}): project ledger ops/s at 4 clients ÷ pgbench tps at 4 clients "
+                  f"= {pg4.rate:.1f} / {pgbench[4]:.1f} = {ratio:.0%} "
+                  f"(target >= {TARGET_RATIO:.0%})")
+        else:
+            print(f"ratio ({mode}): needs the PostgreSQL ledger run and pgbench at 4 clients")
     breaks = sum(r.breaks for r in results)
     print(f"invariant breaks (queries.verify_committed after every run): {breaks} "
           f"in {len(results)} runs")
@@ -497,7 +675,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="seconds per measurement (default 10)")
     parser.add_argument("--clients", default="1,4,16",
-                        help="comma-separated client thread counts (default 1,4,16)")
+                        help="comma-separated client counts (default 1,4,16)")
+    parser.add_argument("--mode", default="processes",
+                        help="clients as processes (one per client, like web workers; the "
+                             "default), threads (all in this process, one GIL) or both")
+    parser.add_argument("--threads", action="store_true", help="the same as --mode threads")
+    parser.add_argument("--start-method", default=None, choices=("fork", "spawn", "forkserver"),
+                        help="multiprocessing start method of the client processes "
+                             "(default: fork where available, else spawn)")
     parser.add_argument("--backends", default="postgresql,sqlite",
                         help="postgresql, sqlite or both (default postgresql,sqlite)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
@@ -516,9 +701,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="pstats sort key for --profile (cumulative, tottime, …)")
     parser.add_argument("--profile-lines", type=int, default=30,
                         help="functions shown by --profile (30)")
+    parser.add_argument("--profile-clock", choices=("wall", "cpu"), default="wall",
+                        help="--profile measures wall time (default) or CPU time")
+    parser.add_argument("--profile-dump", metavar="FILE", default=None,
+                        help="also save the --profile statistics to FILE (pstats format)")
     parser.add_argument("--seed", default="20261126", help="workload seed")
     args = parser.parse_args(argv)
     args.client_counts = [int(c) for c in args.clients.split(",") if c.strip()]
+    mode = "threads" if args.threads else args.mode
+    args.modes = ["processes", "threads"] if mode == "both" else [mode]
+    if set(args.modes) - {"processes", "threads"}:
+        parser.error(f"--mode: processes, threads or both, not {args.mode}")
+    if args.start_method is None:
+        methods = multiprocessing.get_all_start_methods()
+        args.start_method = "fork" if "fork" in methods else "spawn"
     args.backend_names = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(args.backend_names) - {"postgresql", "sqlite"}
     if unknown:
@@ -529,11 +725,14 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     print(f"load     {load()} (load average before the run)")
     print(f"settings seconds={args.seconds:g} clients={args.clients} backends={args.backends} "
-          f"vouchers={args.vouchers} providers={args.providers} seed={args.seed}"
+          f"vouchers={args.vouchers} providers={args.providers} seed={args.seed} "
+          f"mode={','.join(args.modes)}"
+          + (f" start_method={args.start_method}" if "processes" in args.modes else "")
           + (" pool_pre_ping=off" if args.no_pre_ping else ""))
     print("one operation = one database transaction through the ledger's own functions "
           "(issue: transfer budget → voucher; hold voucher → receivable; post all or part of it; "
-          "void it), each client thread with its own connection")
+          "void it), each client with its own connection (as processes: its own app and engine "
+          "too)")
 
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
