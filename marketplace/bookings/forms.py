@@ -85,7 +85,10 @@ class BookingForm(FlaskForm):
         for programme in programmes:
             orgs = " ".join(str(org_id) for org_id, ids in usable.items() if programme.id in ids)
             choices.append(SelectChoice(str(programme.id),
-                                        _l("Innovation vouchers: %(name)s", name=programme.name_zh),
+                                        # str(): a lazy string is Markup to Jinja (__html__),
+                                        # so the officer-typed name would not be escaped
+                                        str(_l("Innovation vouchers: %(name)s",
+                                               name=programme.name_zh)),
                                         render_kw={"data-orgs": orgs}))
         self.programme_id.choices = choices
         if not self.is_submitted():

@@ -243,8 +243,9 @@ class InstrumentForm(ListingForm):
         try:
             parse_spans(field.data)
         except ValueError as error:
-            raise ValidationError(_l("Write opening hours like 08:30-12:00, 14:00-17:30 "
-                                     "(problem near “%(part)s”).", part=str(error))) from None
+            # str(): a lazy string is Markup to Jinja (__html__); the echoed input must be escaped
+            raise ValidationError(str(_l("Write opening hours like 08:30-12:00, 14:00-17:30 "
+                                         "(problem near “%(part)s”).", part=str(error)))) from None
 
     validate_hours_0 = validate_hours_1 = validate_hours_2 = validate_hours_3 = _validate_hours
     validate_hours_4 = validate_hours_5 = validate_hours_6 = _validate_hours

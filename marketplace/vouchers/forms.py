@@ -191,7 +191,9 @@ def edit_programme_form(programme, **kwargs) -> ProgrammeRulesForm:
 
     for layer in programme.layers:
         setattr(EditProgrammeForm, f"budget_{layer.id}", YuanField(
-            _l("Budget of %(layer)s (yuan)", layer=layer.name_zh), validators=[InputRequired()]))
+            # str(): a lazy string is Markup to Jinja (__html__); the layer name must be escaped
+            str(_l("Budget of %(layer)s (yuan)", layer=layer.name_zh)),
+            validators=[InputRequired()]))
     form = EditProgrammeForm(**kwargs)
     form.layer_fields = [(layer, form[f"budget_{layer.id}"]) for layer in programme.layers]
     return form
