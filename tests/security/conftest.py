@@ -52,17 +52,23 @@ def client(make_client):
 
 @pytest.fixture
 def db(app, _truncate_after_package):
-    """The suite's ``db`` fixture (empty tables and search index after each test), emptied with
-    DELETE instead of TRUNCATE: TRUNCATE of every table costs 0.1-0.4 s per test on PostgreSQL.
-    Identity sequences are reset once, by a TRUNCATE after the last test of tests/security."""
+    """The suite's ``db`` fixture (empty tables and search index after each test, and whatever
+    moved money must pass ``flask ledger verify``), emptied with DELETE instead of TRUNCATE:
+    TRUNCATE of every table costs 0.1-0.4 s per test on PostgreSQL. Identity sequences are reset
+    once, by a TRUNCATE after the last test of tests/security."""
     from listings import search
     from marketplace.extensions import db as _db
+    from tests.conftest import _assert_ledger_clean
     from tests.security.helpers import clear_tables
 
     with app.app_context():
         yield _db
-        clear_tables()
-        search.rebuild(app.config["SEARCH_INDEX_DIR"], [])
+        _db.session.remove()
+        try:
+            _assert_ledger_clean()
+        finally:
+            clear_tables()
+            search.rebuild(app.config["SEARCH_INDEX_DIR"], [])
 
 
 @pytest.fixture(scope="package")

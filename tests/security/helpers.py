@@ -7,6 +7,7 @@ the real login view. Tests about hashing parameters belong elsewhere.
 
 from __future__ import annotations
 
+import copy
 import html
 import itertools
 import re
@@ -34,6 +35,12 @@ CHANGE_PASSWORD_BUG = (
     "POST /auth/password answers 500: auth/views.py passes the current_user proxy to "
     "operations.change_password, whose record_audit(user, ..., user) reads "
     "type(obj).__tablename__ on the LocalProxy (marketplace/audit.py) -> AttributeError"
+)
+CSV_FORMULA_BUG = (
+    "GET /office/settlement/<id>/export.csv writes cells as typed (settlement/operations.py "
+    "batch_csv): an invoice number or instrument title that a lab member enters, or an "
+    "organisation's name, starting with = + - @ reaches the finance bureau's spreadsheet as a "
+    "formula (CSV injection, ASVS 5.0 V1.2.10: prefix such cells with a single quote)"
 )
 
 
@@ -182,10 +189,19 @@ def diff_tables(before: dict, after: dict) -> list[str]:
 
 
 def clear_tables() -> None:
+    """Empty every table. The ledger's append-only triggers refuse DELETE: once a world has
+    moved money (the step-3 world), tests.conftest._truncate_all switches them off for its own
+    transaction; without ledger rows, plain DELETEs are faster."""
     db.session.remove()
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        moved = conn.exec_driver_sql("SELECT count(*) FROM ledger_transfers").scalar()
+        if not moved:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    if moved:
+        from tests.conftest import _truncate_all
+
+        _truncate_all()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,6 +224,17 @@ class World:
     listing_b: int = 0  # a published instrument of org B
     photo_b: int = 0
     clients: dict = field(default_factory=dict)  # persona -> signed-in client
+    # the step-3 world (build_world(step3=True)); see build_step3
+    programmes: dict[str, int] = field(default_factory=dict)  # open, fresh, draft, closed
+    layers: list[int] = field(default_factory=list)  # the open programme's funding layers
+    applications: dict[str, int] = field(default_factory=dict)  # submitted, granted
+    admission: int = 0  # org A's (admitted) admission to the open programme
+    bookings: dict[str, int] = field(default_factory=dict)  # by state, see build_step3
+    request_key: str = ""  # the key the requested booking was made with
+    qualification: int = 0  # other_org's user trained on listing_a
+    calendar_token: str = ""  # other_org's calendar feed
+    batches: dict[str, int] = field(default_factory=dict)  # draft, no_invoice, approved
+    items: dict[str, int] = field(default_factory=dict)  # an item of each batch, by batch
 
     def uid(self, persona: str) -> int:
         return self.users[persona][0]
@@ -221,11 +248,19 @@ def build_world(
     org_a_status: VerificationStatus = VerificationStatus.VERIFIED,
     target_active: bool = True,
     listing_status=None,
+    step3: bool = False,
 ) -> World:
     """Users for every persona, org A (owner + member) and org B (its owner is 'other_org');
-    with ``listing_status``, an instrument with a photo for each organisation too."""
+    with ``listing_status``, an instrument with a photo for each organisation too; with
+    ``step3``, org A is a university lab with a bookable instrument and org B an enterprise
+    with vouchers, bookings and reimbursement batches (build_step3)."""
     from marketplace.auth.operations import make_reset_token
+    from marketplace.organizations.models import OrganizationKind
 
+    if step3 and (org_a_status, target_active) in _STEP3_WORLDS:
+        saved, rows = _STEP3_WORLDS[org_a_status, target_active]
+        restore_rows(rows)
+        return copy.deepcopy(saved)
     w = World()
 
     def user(role: SiteRole = SiteRole.USER, **overrides) -> User:
@@ -250,8 +285,14 @@ def build_world(
     }
     target = user(is_active=target_active)
     db.session.flush()
-    org_a = make_organization(made["owner_a"], status=org_a_status, members=(made["member_a"],))
+    kind_a = OrganizationKind.UNIVERSITY if step3 else OrganizationKind.ENTERPRISE
+    org_a = make_organization(
+        made["owner_a"], status=org_a_status, kind=kind_a, members=(made["member_a"],)
+    )
     org_b = make_organization(made["other_org"])
+    if step3:
+        assert listing_status is None, "the step-3 world has its own instrument"
+        build_step3(w, made, org_a, org_b)
     if listing_status is not None:  # one commit for both, so the search index is written once
         listing_a, photo_a = _make_listing(org_a, made["owner_a"], listing_status)
         listing_b, photo_b = _make_listing(org_b, made["other_org"], "published")
@@ -270,7 +311,165 @@ def build_world(
     if listing_status is not None:
         w.listing_a, w.photo_a = listing_a.id, photo_a.id
         w.listing_b, w.photo_b = listing_b.id, photo_b.id
+    if step3:
+        _STEP3_WORLDS[org_a_status, target_active] = (copy.deepcopy(w), dump_rows())
     return w
+
+
+# The step-3 world costs about half a second to build through the operations, and the matrix
+# needs it again after every cell that changed the database: it is built once per test session
+# and later restored from its committed rows (the search index is not restored: no step-3
+# route reads it).
+_STEP3_WORLDS: dict[tuple, tuple[World, dict[str, list[dict]]]] = {}
+
+
+def dump_rows() -> dict[str, list[dict]]:
+    """Every table's committed rows, as column -> value."""
+    with db.engine.connect() as conn:
+        return {
+            table.name: [
+                dict(row._mapping)
+                for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in db.metadata.sorted_tables
+        }
+
+
+def restore_rows(rows: dict[str, list[dict]]) -> None:
+    """Insert ``dump_rows()`` into the emptied tables (same ids; PostgreSQL's sequences are moved
+    past them). Inserts pass the ledger's append-only guards; the balances are stored values."""
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        if conn.dialect.name != "postgresql":
+            return
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.primary_key.columns if c.autoincrement is not False]
+            if len(columns) == 1 and rows[table.name] and isinstance(columns[0].type, sa.Integer):
+                name, column = table.name, columns[0].name
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{name}\"', '{column}'), "
+                    f'(SELECT max("{column}") FROM "{name}"))'
+                )
+
+
+ALL_DAY = {str(day): [["00:00", "24:00"]] for day in range(7)}
+QUOTA_FEN = 1_000_000  # org B's granted vouchers in the open programme
+
+
+def local_day(offset: int):
+    """Today in Beijing, plus ``offset`` days (the booking forms take local dates)."""
+    from datetime import timedelta
+
+    from marketplace.bookings import rules
+    from marketplace.extensions import utcnow
+
+    return rules.local(utcnow()).date() + timedelta(days=offset)
+
+
+def build_step3(w: World, made: dict, org_a, org_b) -> None:
+    """The step-3 world, through the real operations (``now`` moved back for the past).
+
+    Org A (a verified university: owner_a, member_a) owns ``listing_a``, a published instrument
+    open all day, no lead time, bookings need approval. The officer runs four programmes
+    (``programmes``): ``open`` (org A admitted; org B granted QUOTA_FEN and has one more
+    application ``submitted``), ``fresh`` (open, nobody admitted or applying), ``draft`` and
+    ``closed``. Org B (a verified enterprise: other_org) booked listing_a, paying with vouchers
+    (``bookings``): ``requested`` (in two days), ``approved`` (in three), ``started`` (approved,
+    yesterday: usage or a no-show can be recorded), ``owed`` (completed a week ago, in no batch,
+    its own share not yet paid); and three more, completed and collected in reimbursement
+    batches (``batches``): ``draft`` (invoice numbers complete), ``no_invoice`` (draft, an item
+    without one) and ``approved``. other_org is trained on listing_a (``qualification``) and has
+    a calendar feed (``calendar_token``).
+    """
+    from datetime import timedelta
+
+    from marketplace.bookings import operations as bookings
+    from marketplace.bookings import rules
+    from marketplace.extensions import utcnow
+    from marketplace.settlement import operations as settlement
+    from marketplace.vouchers import operations as vouchers
+    from tests.factories import admit, grant, make_instrument, make_programme
+
+    now = utcnow()
+    officer, provider, booker = made["officer"], made["owner_a"], made["other_org"]
+    instrument = make_instrument(
+        org_a,
+        rate_fen=45_000,
+        opening_hours=ALL_DAY,
+        min_booking_minutes=60,
+        lead_time_hours=0,
+        requires_approval=True,
+        title_zh="场发射扫描电镜",
+        title_en="Field-emission SEM",
+    )
+    programme = make_programme(officer, name_zh="矩阵测试创新券")
+    programmes = {
+        "open": programme,
+        "fresh": make_programme(officer, name_zh="新开放的创新券"),
+        "draft": make_programme(officer, open_=False, name_zh="草稿创新券"),
+        "closed": make_programme(officer, name_zh="已关闭的创新券"),
+    }
+    vouchers.close_programme(programmes["closed"], officer)
+    admission = admit(programme, org_a, officer=officer)
+    quota = grant(programme, org_b, QUOTA_FEN, officer=officer)
+    submitted = vouchers.apply_for_quota(programme, org_b, booker, 500_000, "扫描电镜检测", now)
+
+    def at(day: int, clock: str):
+        return rules.at_local(local_day(day), clock)
+
+    def book(day: int, key: str, booked_at, *, approve=True, complete=False, invoice="INV-1"):
+        start = at(day, "09:00")
+        booking = bookings.create_booking(
+            instrument,
+            org_b,
+            booker,
+            start,
+            start + timedelta(hours=1),
+            programme=programme,
+            purpose="断口分析",
+            request_key=f"matrix:{key}",
+            now=booked_at,
+        )
+        if approve:
+            bookings.approve_booking(booking, provider, booked_at)
+        if complete:
+            bookings.complete_booking(
+                booking, provider, 60, "按预约完成", invoice, start + timedelta(hours=2)
+            )
+        return booking
+
+    def batch(key: str):
+        made_batch = settlement.create_batch(programme, officer, local_day(-30), local_day(0), now)
+        w.batches[key], w.items[key] = made_batch.id, made_batch.items[0].id
+        return made_batch
+
+    made_bookings = {
+        "requested": book(2, "requested", now, approve=False),
+        "approved": book(3, "approved", now),
+        "started": book(-1, "started", now - timedelta(days=3)),
+    }
+    book(-10, "batched", now - timedelta(days=13), complete=True)
+    batch("draft")
+    book(-9, "no-invoice", now - timedelta(days=12), complete=True, invoice=None)
+    batch("no_invoice")
+    book(-8, "approved-batch", now - timedelta(days=11), complete=True)
+    settlement.approve_batch(batch("approved"), officer, now)
+    made_bookings["owed"] = book(-7, "owed", now - timedelta(days=10), complete=True)
+    qualification = bookings.grant_qualification(instrument, booker.email, provider, "已培训")
+    w.calendar_token = bookings.calendar_token(booker)
+    db.session.flush()
+
+    w.listing_a = instrument.id
+    w.programmes = {name: p.id for name, p in programmes.items()}
+    w.layers = [layer.id for layer in programme.layers]
+    w.applications = {"submitted": submitted.id, "granted": quota.application_id}
+    w.admission = admission.id
+    w.bookings = {state: b.id for state, b in made_bookings.items()}
+    w.request_key = made_bookings["requested"].request_key
+    w.qualification = qualification.id
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

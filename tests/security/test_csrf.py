@@ -15,7 +15,6 @@ from flask_wtf.csrf import CSRFError
 from marketplace.auth.models import UserSession
 from marketplace.extensions import csrf
 from tests.security.helpers import (
-    build_world,
     clear_tables,
     csrf_token_from,
     diff_tables,
@@ -83,11 +82,7 @@ def test_post_without_token_is_refused_on_every_route(app, db, make_client, figu
     for endpoint in routes:
         row, persona = allowed_cell(endpoint)
         clear_tables()
-        world = build_world(
-            org_a_status=row.org_a_status,
-            target_active=row.target_active,
-            listing_status=row.listing_status,
-        )
+        world = row.build_world()
         client = make_client()
         if persona != "anonymous":
             sign_in(client, world.email(persona))

