@@ -71,3 +71,17 @@ def enum_type(cls, name: str, length: int = 20) -> sa.Enum:
     """A string enum column: VARCHAR plus a named CHECK constraint, values stored as ``.value``."""
     return sa.Enum(cls, native_enum=False, length=length, create_constraint=True, name=name,
                    values_callable=lambda e: [m.value for m in e])
+
+
+def _escape_lazy_text(self) -> str:
+    from markupsafe import escape
+
+    return str(escape(str(self)))
+
+
+# A translated message is text, not HTML. flask-babel's LazyString.__html__ returns it raw, so
+# Jinja and WTForms would treat every lazily translated message — form labels and errors that
+# carry user input in %(placeholders)s — as safe markup (stored XSS). Escape it instead.
+from flask_babel.speaklater import LazyString  # noqa: E402
+
+LazyString.__html__ = _escape_lazy_text

@@ -198,7 +198,7 @@ def batch_csv(batch: ReimbursementBatch) -> str:
     layers = batch.programme.layers
     out = io.StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read the Chinese text as UTF-8
-    writer = csv.writer(out)
+    writer = _SafeWriter(csv.writer(out))
     writer.writerow([_("Batch"), _("Provider"), _("Credit code"), _("Booking"), _("Enterprise"),
                      _("Instrument"), _("Usage"), _("Invoice number"),
                      *[layer.name_zh for layer in layers], _("Total (yuan)"), _("Total (fen)")])
@@ -215,6 +215,21 @@ def batch_csv(batch: ReimbursementBatch) -> str:
                        for layer in layers],
                      fen_to_input(batch.total_fen), batch.total_fen])
     return out.getvalue()
+
+
+class _SafeWriter:
+    """Text typed by users (invoice numbers, titles, names) never reaches a spreadsheet as a
+    formula: cells starting with = + - @ or a tab/CR get a leading apostrophe (OWASP CSV
+    injection; ASVS 5.0 V1.2.10). Amounts are written as numbers and left alone."""
+
+    FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([f"'{cell}" if isinstance(cell, str) and cell.startswith(
+            self.FORMULA_START) else cell for cell in row])
 
 
 def _require_officer(user) -> None:

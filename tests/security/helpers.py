@@ -36,12 +36,6 @@ CHANGE_PASSWORD_BUG = (
     "operations.change_password, whose record_audit(user, ..., user) reads "
     "type(obj).__tablename__ on the LocalProxy (marketplace/audit.py) -> AttributeError"
 )
-CSV_FORMULA_BUG = (
-    "GET /office/settlement/<id>/export.csv writes cells as typed (settlement/operations.py "
-    "batch_csv): an invoice number or instrument title that a lab member enters, or an "
-    "organisation's name, starting with = + - @ reaches the finance bureau's spreadsheet as a "
-    "formula (CSV injection, ASVS 5.0 V1.2.10: prefix such cells with a single quote)"
-)
 
 
 @cache
