@@ -73,10 +73,10 @@ def enum_type(cls, name: str, length: int = 20) -> sa.Enum:
                    values_callable=lambda e: [m.value for m in e])
 
 
-def _escape_lazy_text(self) -> str:
+def _escape_lazy_text(self):
     from markupsafe import escape
 
-    return str(escape(str(self)))
+    return escape(str(self))  # Markup: escaped once, never again
 
 
 # A translated message is text, not HTML. flask-babel's LazyString.__html__ returns it raw, so
