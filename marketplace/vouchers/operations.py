@@ -494,11 +494,14 @@ def list_admissions(organization: Organization) -> list[ProviderAdmission]:
 
 
 def are_related(a: Organization, b: Organization) -> bool:
-    """Same organisation, same actual controller, or a relation declared by either side."""
+    """Same organisation, same actual controller, a person who belongs to both, or a relation
+    declared by either side."""
     if a.id == b.id:
         return True
     controller = normalize_controller(a.actual_controller)
     if controller and controller == normalize_controller(b.actual_controller):
+        return True
+    if {m.user_id for m in a.memberships} & {m.user_id for m in b.memberships}:
         return True
     return db.session.scalar(sa.select(sa.func.count()).select_from(OrganizationRelation).where(
         sa.or_(sa.and_(OrganizationRelation.organization_id == a.id,
@@ -566,9 +569,9 @@ def eligibility_problem(programme: VoucherProgramme, enterprise: Organization, i
         return _("%(provider)s is not an admitted provider of %(programme)s.",
                  provider=provider.name_zh, programme=programme.name_zh)
     if are_related(enterprise, provider):
-        return _("%(provider)s is a related party of %(org)s (same actual controller or a declared "
-                 "relationship), so vouchers cannot pay it.", provider=provider.name_zh,
-                 org=enterprise.name_zh)
+        return _("%(provider)s is a related party of %(org)s (same actual controller, a person "
+                 "in both organisations, or a declared relationship), so vouchers cannot pay it.",
+                 provider=provider.name_zh, org=enterprise.name_zh)
     return None
 
 
@@ -592,7 +595,8 @@ def quote_vouchers(programme: VoucherProgramme, enterprise: Organization, instru
             db.session, accounts.receivable(instrument.organization_id, programme.id, layer.id),
             Asset.VOUCHER, "receivable").code for layer in programme.layers]
         locked = lock_accounts(db.session, [*codes.values(), *receivables])
-        balances = {code: account.available for code, account in locked.items()}
+        # only the enterprise's voucher accounts are its balance (not the provider's receivables)
+        balances = {code: locked[code].available for code in codes.values() if code in locked}
     else:
         balances = {a.code: a.available for a in db.session.scalars(
             sa.select(LedgerAccount).where(LedgerAccount.code.in_(list(codes.values()))))}

@@ -16,6 +16,7 @@ from marketplace.errors import DomainError, NotAllowedError
 from marketplace.extensions import db, utcnow
 from marketplace.ledger import queries as ledger_queries
 from marketplace.ledger.models import HoldStatus, LedgerTransfer
+from marketplace.organizations.models import MemberRole, Membership
 from marketplace.vouchers import operations as vouchers
 from marketplace.vouchers.models import accounts
 from tests.factories import make_organization, make_user
@@ -186,6 +187,13 @@ def test_voucher_refusals_say_why(db):
     db.session.commit()
     with pytest.raises(vouchers.VoucherError, match="related party"):
         book(related, local(2, "09:00"), local(2, "10:00"))
+    db.session.rollback()
+
+    shared = make_world(quota_fen=500_000)
+    shared.lab.memberships.append(Membership(user=shared.sme_user, role=MemberRole.MEMBER))
+    db.session.commit()  # the SME's owner also works in the lab
+    with pytest.raises(vouchers.VoucherError, match="related party"):
+        book(shared, local(2, "09:00"), local(2, "10:00"))
     db.session.rollback()
 
     exhausted = make_world(quota_fen=None)
