@@ -269,6 +269,7 @@ def complete_booking(booking: Booking, user, actual_minutes: int, note: str,
                             n=booking.minutes), "actual_minutes")
     charged = min(rules.price_fen(booking.rate_fen, actual_minutes), booking.price_fen)
     before = booking.snapshot()
+    booking._require(BookingStatus.APPROVED)  # before the holds move, so a refusal says why
     voucher_paid = _post_holds(booking, charged) if booking.holds else 0
     booking.complete(user, actual_minutes, charged, voucher_paid, (note or "").strip(),
                      (invoice_number or "").strip() or None, now)
