@@ -430,8 +430,8 @@ def run_threads(backend: Backend, args, run: str, clients: int,
     return stats
 
 
-def run_processes(backend: Backend, args, run: str, clients: int,
-                  profile_path: str | None) -> list[ClientStats]:
+def run_processes(backend: Backend, args, run: str, clients: int, profile_path: str | None,
+                  monitor: ServerCPU | None) -> list[ClientStats]:
     context = multiprocessing.get_context(args.start_method)
     backend.engine.dispose()  # no pooled connection is inherited by a forked child
     start = context.Barrier(clients + 1)
@@ -442,6 +442,8 @@ def run_processes(backend: Backend, args, run: str, clients: int,
                  for i in range(clients)]
     for process in processes:
         process.start()
+    if monitor is not None:
+        monitor.start()  # only now: a thread running while the parent forks could deadlock a child
     with contextlib.suppress(threading.BrokenBarrierError):
         start.wait(timeout=120 + 5 * clients)  # spawned processes import the app first
     stats: list[ClientStats] = []
@@ -470,14 +472,13 @@ def run_clients(backend: Backend, args, clients: int, mode: str) -> RunResult:
             profile = new_profile(args)
         else:
             profile_path = str(backend.workdir / f"profile-{run}.prof")
-    monitor = None
-    if backend.name == "postgresql":
-        monitor = ServerCPU(backend.url, backend.database)
-        monitor.start()
+    monitor = ServerCPU(backend.url, backend.database) if backend.name == "postgresql" else None
     if mode == "threads":
+        if monitor is not None:
+            monitor.start()
         stats = run_threads(backend, args, run, clients, profile)
     else:
-        stats = run_processes(backend, args, run, clients, profile_path)
+        stats = run_processes(backend, args, run, clients, profile_path, monitor)
     server_cpu = monitor.finish() if monitor is not None else None
     ran = [s for s in stats if s.ended > 0]
     elapsed = (max(s.ended for s in ran) - min(s.began for s in ran)) if ran else float("nan")

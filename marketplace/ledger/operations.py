@@ -583,8 +583,11 @@ def _attach(session: Session, values: Mapping) -> LedgerTransfer:
         for name, value in values.items():
             set_committed_value(existing, name, value)
         return existing
-    instance = LedgerTransfer(**values)
-    make_transient_to_detached(instance)  # as if loaded: every column set, no pending change
+    # as the ORM builds an object from a row (no __init__, no attribute events: a third of the
+    # cost), then as if loaded: every column committed, the relationships left to load lazily
+    instance = _TRANSFER_MAPPER.class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
     session.add(instance)
     return instance
 
