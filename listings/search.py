@@ -722,7 +722,22 @@ def update_documents(index_dir, documents: Iterable[Document], remove_ids: Itera
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    _commit(writer)
+
+
+def _commit(writer, **options) -> None:
+    """Commit; if the commit itself fails, still release the index lock (Whoosh does not), or
+    every later write in this process would wait for it and fail."""
+    try:
+        writer.commit(**options)
+    except BaseException:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:  # already released, or the lock file is gone
+                pass
+        raise
 
 
 def rebuild(index_dir, documents: Iterable[Document], *, procs: int = 1,
@@ -746,7 +761,7 @@ def rebuild(index_dir, documents: Iterable[Document], *, procs: int = 1,
     except BaseException:
         writer.cancel()
         raise
-    writer.commit(mergetype=lambda _writer, _old_segments: list(segments))
+    _commit(writer, mergetype=lambda _writer, _old_segments: list(segments))
     return count
 
 

@@ -167,11 +167,13 @@ def create_booking(instrument, organization, user, starts_at: datetime, ends_at:
             db.session.add(booking)
             db.session.flush()
     except sa.exc.IntegrityError as error:
+        # a twin request with this key committed first: answer with its booking, whichever
+        # constraint the database happened to check first
+        if (existing := _by_request_key(request_key)) is not None:
+            return _replay(existing, user)
         if is_overlap_error(error):
             raise SlotTakenError(_("Someone has just booked that time. Please choose another "
                                    "slot."), "starts_at") from None
-        if (existing := _by_request_key(request_key)) is not None:
-            return _replay(existing, user)
         raise
     if quote.voucher_fen:
         for draw in quote.voucher.draws:
