@@ -67,8 +67,12 @@ bench: install postgres pgbench
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ledger
 
+## bench-search: search index build and query latency at 10,000 and 100,000 listings
+.PHONY: bench-search bench-ledger pgbench
+bench-search: install
+	$(BIN)/python -m bench.search
+
 ## bench-ledger: ledger operations/s on PostgreSQL and SQLite with 1, 4, 16 clients, beside pgbench
-.PHONY: bench-ledger pgbench
 bench-ledger: install postgres pgbench
 	$(BIN)/python -m bench.ledger
 
