@@ -20,3 +20,16 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
 def select_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in 3.3)."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def refuse_on_form(form: FlaskForm, error: DomainError) -> int:
+    """Undo what the operation flushed and show its refusal on the form; returns the status to
+    answer with. Permission refusals are not form errors: they go on to the error pages."""
+    from marketplace.errors import NotAllowedError, NotFoundError
+    from marketplace.extensions import db
+
+    if isinstance(error, NotAllowedError | NotFoundError):
+        raise error
+    db.session.rollback()
+    apply_domain_error(form, error)
+    return error.status_code

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from marketplace.auth.current import acting_user
-from marketplace.errors import DomainError, NotAllowedError, NotFoundError
+from marketplace.errors import DomainError
 from marketplace.extensions import db, utcnow
-from marketplace.forms import apply_domain_error
+from marketplace.forms import refuse_on_form
 from marketplace.office.views import officer_required
 from marketplace.settlement import operations as settlement
 from marketplace.settlement.forms import (
@@ -26,15 +26,6 @@ from marketplace.vouchers.models import ProgrammeStatus, VoucherProgramme
 from marketplace.vouchers.operations import SHANGHAI
 
 bp = Blueprint("settlement", __name__, url_prefix="/office/settlement")
-
-
-def _refused(form, error: DomainError) -> int:
-    """Undo what the operation flushed and show its refusal on the form; the status to answer."""
-    if isinstance(error, NotAllowedError | NotFoundError):
-        raise error
-    db.session.rollback()
-    apply_domain_error(form, error)
-    return error.status_code
 
 
 def _item(batch_id: int, item_id: int) -> ReimbursementItem:
@@ -73,7 +64,7 @@ def create():
             batch = settlement.create_batch(programme, acting_user(), form.period_start.data,
                                             form.period_end.data, utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(ngettext("Batch created with %(num)d booking.", "Batch created with %(num)d bookings.",
@@ -111,7 +102,7 @@ def set_invoice(batch_id: int, item_id: int):
         try:
             settlement.set_invoice_number(item, acting_user(), form.invoice_number.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Invoice number saved."), "success")
@@ -155,7 +146,7 @@ def approve(batch_id: int):
         try:
             settlement.approve_batch(batch, acting_user(), utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Batch approved for payment."), "success")
@@ -174,7 +165,7 @@ def pay(batch_id: int):
         try:
             settlement.pay_batch(batch, acting_user(), form.reference.data, utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Batch marked as paid."), "success")

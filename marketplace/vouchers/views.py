@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 
 from listings.models import INSTRUMENT_CATEGORY_LABELS, Instrument, InstrumentCategory
 from marketplace.auth.current import acting_user
-from marketplace.errors import DomainError, NotAllowedError, NotFoundError
+from marketplace.errors import DomainError
 from marketplace.extensions import db, utcnow
-from marketplace.forms import apply_domain_error
+from marketplace.forms import refuse_on_form
 from marketplace.money import format_fen
 from marketplace.office.views import officer_required
 from marketplace.organizations.models import Organization, OrganizationKind
@@ -78,16 +78,6 @@ def _application(application_id: int) -> QuotaApplication:
     if not (current_user.is_officer or application.organization.is_member(current_user)):
         abort(404)
     return application
-
-
-def _refused(form, error: DomainError) -> int:
-    """Undo what the operation flushed and show its refusal on the form; the status to answer.
-    Permission refusals are not form errors: they reach the error pages."""
-    if isinstance(error, NotAllowedError | NotFoundError):
-        raise error
-    db.session.rollback()
-    apply_domain_error(form, error)
-    return error.status_code
 
 
 def _my_enterprises() -> list[Organization]:
@@ -173,7 +163,7 @@ def apply(programme_id: int):
                                                    form.requested_fen.data,
                                                    form.purpose.data.strip(), utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Your application has been sent to the programme office."), "success")
@@ -197,7 +187,7 @@ def apply_admission(programme_id: int):
             vouchers.apply_for_admission(programme, organization, acting_user(),
                                          (form.note.data or "").strip() or None)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("%(org)s has applied for admission to %(programme)s.",
@@ -258,7 +248,7 @@ def grant(application_id: int):
             vouchers.grant_quota(application, acting_user(), form.amount_fen.data,
                                  (form.note.data or "").strip() or None, utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Granted %(amount)s to %(org)s.", amount=format_fen(form.amount_fen.data),
@@ -278,7 +268,7 @@ def refuse(application_id: int):
         try:
             vouchers.refuse_quota(application, acting_user(), form.reason.data, utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Application refused."), "info")
@@ -300,7 +290,7 @@ def relations(organization_id: int):
             vouchers.declare_relation(organization, form.related_organization, acting_user(),
                                       form.description.data)
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Relationship with %(org)s declared.",
@@ -331,7 +321,7 @@ def create_programme():
             programme = vouchers.create_programme(acting_user(), layers=form.layer_specs(),
                                                   **form.rules())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
             return render_template("vouchers/edit.html", form=form, programme=None), status
         db.session.commit()
         flash(_("Programme saved as a draft. Open it when it is ready."), "success")
@@ -357,7 +347,7 @@ def edit_programme(programme_id: int):
             vouchers.update_programme(programme, acting_user(), layer_budgets=budgets,
                                       **form.rules())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
             return render_template("vouchers/edit.html", form=form, programme=programme), status
         db.session.commit()
         flash(_("Saved."), "success")
@@ -426,7 +416,7 @@ def admission(admission_id: int):
             vouchers.decide_admission(admission, acting_user(), form.status.data,
                                       form.note.data, utcnow())
         except DomainError as error:
-            status = _refused(form, error)
+            status = refuse_on_form(form, error)
         else:
             db.session.commit()
             flash(_("Decision saved for %(org)s.", org=admission.organization.name_zh), "success")
