@@ -530,7 +530,7 @@ def run_clients(backend: Backend, args, clients: int, mode: str) -> RunResult:
     return result
 
 
-def bench_backend(name: str, args, workdir: Path) -> list[RunResult]:
+def bench_backend(name: str, args, workdir: Path, floor: dict[int, float]) -> list[RunResult]:
     print(f"\n=== {name} ===", flush=True)
     started = time.perf_counter()
     try:
@@ -546,8 +546,13 @@ def bench_backend(name: str, args, workdir: Path) -> list[RunResult]:
               f"{time.perf_counter() - started:.1f}s (not measured)", flush=True)
         print(f"{'backend':<11}{'':>3} clients   {'ops/s':>8}        committed      "
               "per operation: count (p50/p99 latency)")
-        return [run_clients(backend, args, clients, mode)
-                for mode in args.modes for clients in args.client_counts]
+        results = [run_clients(backend, args, clients, mode)
+                   for mode in args.modes for clients in args.client_counts]
+        if name == "postgresql" and not args.no_floor:
+            from bench.floor import bench_floor
+
+            floor.update(bench_floor(backend, args))
+        return results
     finally:
         backend.close()
 
@@ -637,7 +642,8 @@ def machine_and_versions(args) -> list[str]:
     return lines
 
 
-def summary(results: list[RunResult], pgbench: dict[int, float], args) -> None:
+def summary(results: list[RunResult], pgbench: dict[int, float], floor: dict[int, float],
+            args) -> None:
     print("\n=== summary: ledger operations per second (mix "
           + ", ".join(f"{kind} {weight}%" for kind, weight in MIX) + ") ===")
     print(f"{'backend':<22}" + "".join(f"{f'{c} clients':>12}" for c in args.client_counts)
@@ -651,6 +657,9 @@ def summary(results: list[RunResult], pgbench: dict[int, float], args) -> None:
                   + "".join(f"{rows[c].rate:>12.1f}" if c in rows else f"{'-':>12}"
                             for c in args.client_counts)
                   + f"{sum(r.breaks for r in rows.values()):>8}")
+    if floor:
+        print(f"{'floor (yardstick)':<22}" + "".join(f"{floor[c]:>12.1f}" if c in floor
+                                                     else f"{'-':>12}" for c in args.client_counts))
     if pgbench:
         print(f"{'pgbench tps':<22}" + "".join(f"{pgbench[c]:>12.1f}" if c in pgbench
                                                else f"{'-':>12}" for c in args.client_counts))
@@ -665,6 +674,10 @@ def summary(results: list[RunResult], pgbench: dict[int, float], args) -> None:
                   f"(target >= {TARGET_RATIO:.0%})")
         else:
             print(f"ratio ({mode}): needs the PostgreSQL ledger run and pgbench at 4 clients")
+    if 4 in floor and 4 in pgbench:
+        print(f"floor: one stored-function call + COMMIT per hold, from Python, at 4 clients ÷ "
+              f"pgbench = {floor[4]:.1f} / {pgbench[4]:.1f} = {floor[4] / pgbench[4]:.0%} "
+              "(what no Python ledger client can beat on this machine)")
     breaks = sum(r.breaks for r in results)
     print(f"invariant breaks (queries.verify_committed after every run): {breaks} "
           f"in {len(results)} runs")
@@ -693,6 +706,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--funding", type=int, default=100_000_000,
                         help="first issue per voucher, fen (default 1,000,000 CNY)")
     parser.add_argument("--no-pgbench", action="store_true", help="skip the pgbench yardstick")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor yardstick (bench/floor.py: the hold as one "
+                             "PL/pgSQL call per transaction)")
     parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (10)")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="PostgreSQL: no pool pre-ping (the app's engine pings on checkout)")
@@ -738,13 +754,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
     results: list[RunResult] = []
+    floor: dict[int, float] = {}
     try:
         for name in args.backend_names:
-            results += bench_backend(name, args, workdir)
+            results += bench_backend(name, args, workdir, floor)
         pgbench = {} if args.no_pgbench else bench_pgbench(args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    summary(results, pgbench, args)
+    summary(results, pgbench, floor, args)
     print(f"\nload average at the end: {load()} — other processes running make the figures worse")
     print(f"total run time {time.perf_counter() - started:.0f}s")
     return 0
