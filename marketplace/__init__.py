@@ -45,12 +45,15 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.api.views import bp as api_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.bookings.views import bp as bookings_bp
+    from marketplace.campaigns.pledge_views import bp as pledges_bp
+    from marketplace.campaigns.views import bp as campaigns_bp
     from marketplace.catalogue.views import bp as catalogue_bp
     from marketplace.cli import register_commands
     from marketplace.errors import register_error_handlers
     from marketplace.main.views import bp as main_bp
     from marketplace.office.views import bp as office_bp
     from marketplace.organizations.views import bp as organizations_bp
+    from marketplace.payments.views import bp as payments_bp
     from marketplace.publishing.views import bp as publishing_bp
     from marketplace.security import register_request_limits, register_security_headers
     from marketplace.settlement.views import bp as settlement_bp
@@ -58,7 +61,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.vouchers.views import bp as vouchers_bp
 
     for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
-                      publishing_bp, bookings_bp, vouchers_bp, settlement_bp):
+                      publishing_bp, bookings_bp, vouchers_bp, settlement_bp, payments_bp,
+                      campaigns_bp, pledges_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

@@ -12,6 +12,11 @@ from marketplace.extensions import db
 
 
 def register_commands(app: Flask) -> None:
+    from marketplace.campaigns.cli import campaigns_group
+    from marketplace.payments.cli import payments_group
+
+    app.cli.add_command(payments_group)
+    app.cli.add_command(campaigns_group)
     demo = AppGroup("demo", help="Demo data.")
     users = AppGroup("users", help="Accounts.")
 

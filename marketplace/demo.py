@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from marketplace.auth.models import SiteRole, User
 from marketplace.demo_catalogue import load_demo_catalogue
+from marketplace.demo_campaigns import load_demo_campaigns
+from marketplace.demo_payments import load_demo_payments
 from marketplace.demo_vouchers import load_demo_vouchers
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.credit_code import complete
@@ -421,6 +423,10 @@ def load_demo() -> dict[str, int]:
     db.session.flush()
     # the voucher programme, quotas, bookings in every state and a paid reimbursement batch
     vouchers = load_demo_vouchers(users, organizations)
+    db.session.flush()
+    payments = load_demo_payments(users, organizations)
+    db.session.flush()
+    campaigns = load_demo_campaigns(users, organizations)
     return {"users_created": created_users, "organizations_created": created_orgs,
             "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue,
-            **vouchers}
+            **vouchers, **payments, **campaigns}

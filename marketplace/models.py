@@ -19,6 +19,9 @@ from marketplace.mail import OutboxMessage  # noqa: F401
 from marketplace.organizations.models import Membership, Organization  # noqa: F401
 from marketplace.bookings.models import Booking, BookingHold, Qualification  # noqa: F401
 from marketplace.organizations.models import OrganizationRelation  # noqa: F401
+from marketplace.payments import models as _payments_models  # noqa: F401
+from marketplace.campaigns import models as _campaign_models  # noqa: F401
+from marketplace.campaigns import pledge_models as _pledge_models  # noqa: F401
 from marketplace.settlement.models import ReimbursementBatch, ReimbursementItem  # noqa: F401
 from marketplace.vouchers.models import (  # noqa: F401
     FundingLayer,

@@ -229,6 +229,8 @@ class World:
     calendar_token: str = ""  # other_org's calendar feed
     batches: dict[str, int] = field(default_factory=dict)  # draft, no_invoice, approved
     items: dict[str, int] = field(default_factory=dict)  # an item of each batch, by batch
+    # step 4: what a row's ``extra`` builder made (payments, campaigns, pledges), by name
+    extra: dict = field(default_factory=dict)
 
     def uid(self, persona: str) -> int:
         return self.users[persona][0]

@@ -140,6 +140,7 @@ class FormCases:
     listing_status: str | None = None  # instruments with photos for orgs A and B
     redirect_ok: bool = False  # button-style forms answer a redirect (with a flash) on bad input
     step3: bool = False  # the bookings/vouchers/settlement world (helpers.build_step3)
+    extra: Callable[[World], None] | None = None  # step 4: builds more, ids in w.extra
 
 
 def register(email="newcomer@example.cn", name="新用户", password=NEW_PASSWORD, confirm=None):
@@ -544,6 +545,14 @@ FORMS = [
 ]
 # fmt: on
 
+# step 4: cases kept beside the slices that add the forms (each file imports FormCases from here)
+from tests.security.limits_campaigns import CAMPAIGN_BUTTONS, CAMPAIGN_FORMS  # noqa: E402
+from tests.security.limits_payments import PAYMENT_BUTTONS, PAYMENT_FORMS  # noqa: E402
+from tests.security.limits_pledges import PLEDGE_BUTTONS, PLEDGE_FORMS  # noqa: E402
+
+FORMS += PAYMENT_FORMS + CAMPAIGN_FORMS + PLEDGE_FORMS
+STEP4_BUTTONS = PAYMENT_BUTTONS | CAMPAIGN_BUTTONS | PLEDGE_BUTTONS
+
 
 @pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
 def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figures, form):
@@ -554,6 +563,8 @@ def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figure
         listing_status=form.listing_status,
         step3=form.step3,
     )
+    if form.extra is not None:
+        form.extra(world)
     client = make_client()
     if form.persona != "anonymous":
         sign_in(client, world.email(form.persona))
@@ -623,6 +634,7 @@ def test_bad_input_on_every_form_route_is_covered(app):
         "settlement.discard",
         "settlement.approve",
     }
+    buttons |= STEP4_BUTTONS
     post_endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     assert post_endpoints == {form.endpoint for form in FORMS} | buttons
 

@@ -1,0 +1,1 @@
+"""Money pledges (筹资金) and matchfunding (step 4)."""

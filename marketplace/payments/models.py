@@ -1,0 +1,1 @@
+"""Payment records (step 4)."""

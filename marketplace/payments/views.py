@@ -1,0 +1,5 @@
+"""Payment pages and the Stripe webhook."""
+
+from flask import Blueprint
+
+bp = Blueprint("payments", __name__, url_prefix="/payments")

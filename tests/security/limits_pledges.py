@@ -1,0 +1,10 @@
+"""S8 bad-input cases for the pledges forms (step 4); appended to ``test_limits.FORMS``.
+
+Import ``FormCases`` (and helpers) from ``tests.security.test_limits`` inside this module: it is
+imported after ``FORMS`` is defined there. ``PLEDGE_BUTTONS``: POST endpoints that take no fields.
+"""
+
+from __future__ import annotations
+
+PLEDGE_FORMS: list = []
+PLEDGE_BUTTONS: set[str] = set()
