@@ -65,6 +65,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # None: Stripe's own API
+    # the platform's collection account for bank transfers (对公转账), shown to payers
+    BANK_TRANSFER_ACCOUNT_NAME = os.environ.get("BANK_TRANSFER_ACCOUNT_NAME") or None
+    BANK_TRANSFER_BANK_NAME = os.environ.get("BANK_TRANSFER_BANK_NAME") or None
+    BANK_TRANSFER_ACCOUNT_NUMBER = os.environ.get("BANK_TRANSFER_ACCOUNT_NUMBER") or None
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
@@ -73,6 +78,10 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@changzhi-innovation.local")
     # Absolute base for links in e-mail when there is no request (CLI, jobs).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Campaigns: close those past their deadline from a thread in each app process (harmless
+    # with several workers: the close is idempotent); off to use `flask campaigns close-due`.
+    RUN_JOBS_IN_PROCESS = _env_flag("RUN_JOBS_IN_PROCESS", True)
+    JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "60"))
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -123,6 +132,7 @@ class TestConfig(Config):
 
     TESTING = True
     APP_ENV = "test"
+    RUN_JOBS_IN_PROCESS = False
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     RATELIMIT_ENABLED = False  # tests that check rate limits switch it back on
