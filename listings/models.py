@@ -491,10 +491,16 @@ class RewardTier(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     min_pledge_fen: Mapped[int] = mapped_column(sa.BigInteger)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # step 4, pledges slice (migration c63e1a4d9f52): how many backers the reward can go to
+    # (None = unlimited; pending and paid pledges hold a unit) and when it should arrive
+    quantity_limit: Mapped[int | None] = mapped_column()
+    estimated_delivery: Mapped[date | None] = mapped_column()  # the first day of the month
 
     campaign = relationship("Campaign", back_populates="reward_tiers")
 
-    __table_args__ = (sa.CheckConstraint("min_pledge_fen > 0", name="min_pledge"),)
+    __table_args__ = (sa.CheckConstraint("min_pledge_fen > 0", name="min_pledge"),
+                      sa.CheckConstraint("quantity_limit IS NULL OR quantity_limit > 0",
+                                         name="quantity_limit"))
 
 
 class ListingPhoto(db.Model):
