@@ -77,8 +77,8 @@ def _call(what: str, fn, *args):
         return _plain(fn(*args))
     except stripe.StripeError as error:
         log.warning("stripe %s failed: %s %s", what, type(error).__name__, error)
-        raise GatewayError(_l("The payment service did not answer. Nothing was charged; please "
-                              "try again in a moment.")) from error
+        raise GatewayError(_l("The payment service did not answer. Please try again in a "
+                              "moment.")) from error
 
 
 # ---------------------------------------------------------------------------------------------

@@ -146,6 +146,10 @@ class Payment(db.Model):
     def can_cancel(self, user) -> bool:
         return self.is_pending and self.is_payer(user)
 
+    def can_pay(self, user) -> bool:
+        """Go to Stripe Checkout for it."""
+        return self.method == PaymentMethod.STRIPE and self.can_cancel(user)
+
     def snapshot(self) -> dict:
         return {"status": str(self.status), "method": str(self.method),
                 "amount_fen": self.amount_fen, "refunded_fen": self.refunded_fen,

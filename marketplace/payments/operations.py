@@ -193,7 +193,7 @@ def confirm_bank_transfer(session: Session, payment: Payment, *, user, now=None)
 
 
 def cancel_payment(session: Session, payment: Payment, *, reason: str, now=None, by=None,
-                   notify: bool = False) -> Payment:
+                   notify: bool = False, expire_checkout: bool = True) -> Payment:
     """A pending payment that will not be paid: cancelled (idempotent). ``notify`` tells the
     purpose (``on_failed``), for a cancellation the purpose did not ask for itself."""
     now = now or utcnow()
@@ -210,7 +210,8 @@ def cancel_payment(session: Session, payment: Payment, *, reason: str, now=None,
                  note=payment.cancel_reason)
     if notify and (on_failed := _purpose(payment.purpose).on_failed):
         on_failed(session, payment)
-    if payment.method == PaymentMethod.STRIPE and payment.stripe_checkout_session_id:
+    if (expire_checkout and payment.method == PaymentMethod.STRIPE
+            and payment.stripe_checkout_session_id):
         _after_commit_in_new_context(session, _expire_session, payment.stripe_checkout_session_id)
     return payment
 
@@ -376,7 +377,9 @@ def send_refund(session: Session, refund: Refund, *, now=None) -> Refund:
     except gateway.GatewayError as error:
         refund = lock(session, Refund, refund.id)
         refund.attempts += 1
-        refund.last_error = str(error.message)[:500]
+        cause = error.__cause__
+        text = f"{type(cause).__name__}: {cause}" if cause else str(error.message)
+        refund.last_error = " ".join(text.split())[:500]
         log.warning("refund #%s: Stripe call failed (%s); retried by flask payments "
                     "retry-refunds", refund.id, error.message)
         return refund
@@ -561,7 +564,7 @@ def _on_checkout_session(session: Session, kind: str, obj: dict, now) -> str:
     if kind == "checkout.session.expired":
         if payment.status == PaymentStatus.PENDING:
             cancel_payment(session, payment, reason="checkout session expired", now=now,
-                           notify=True)
+                           notify=True, expire_checkout=False)
             return "cancelled"
         return "unchanged"
     if kind == "checkout.session.async_payment_failed":
