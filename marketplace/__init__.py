@@ -45,6 +45,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.api.views import bp as api_bp
     from marketplace.auth.views import bp as auth_bp
     from marketplace.bookings.views import bp as bookings_bp
+    from marketplace.campaigns.jobs import start_jobs
     from marketplace.campaigns.pledge_views import bp as pledges_bp
     from marketplace.campaigns.views import bp as campaigns_bp
     from marketplace.catalogue.views import bp as catalogue_bp
@@ -69,6 +70,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_template_helpers(app)
     register_commands(app)
+    start_jobs(app)  # closes due campaigns unless RUN_JOBS_IN_PROCESS is off
     return app
 
 

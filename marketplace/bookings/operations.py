@@ -35,6 +35,7 @@ from marketplace.bookings.models import (
     BookingStatus,
     Qualification,
 )
+from marketplace.campaigns import operations as campaign_hours
 from marketplace.errors import ConflictError, DomainError, NotAllowedError, NotFoundError
 from marketplace.extensions import db
 from marketplace.ledger import operations as ledger
@@ -69,6 +70,7 @@ class BookingQuote:
     rate_fen: int
     price_fen: int
     voucher: vouchers.VoucherQuote | None = None
+    pledged_hours: object | None = None  # the campaign grant that makes this booking free
 
     @property
     def minutes(self) -> int:
@@ -92,8 +94,10 @@ def rate_for(instrument, organization) -> int:
 
 def quote_booking(instrument, organization, user, starts_at: datetime, ends_at: datetime,
                   programme: VoucherProgramme | None, now: datetime, *,
-                  for_update: bool = False) -> BookingQuote:
-    """Check every rule for this slot and price it; raises the first rule it breaks."""
+                  for_update: bool = False, use_pledged_hours: bool = False) -> BookingQuote:
+    """Check every rule for this slot and price it; raises the first rule it breaks. With
+    ``use_pledged_hours`` the slot is free, taken from the organisation's pledged hours of this
+    instrument (a successful campaign's grant), which must cover all of it."""
     if not organization.is_member(user):
         raise NotAllowedError(_("You can only book for an organisation you belong to."))
     if not instrument.is_published:
@@ -112,6 +116,14 @@ def quote_booking(instrument, organization, user, starts_at: datetime, ends_at: 
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     quote = BookingQuote(instrument=instrument, organization=organization, starts_at=starts_at,
                          ends_at=ends_at, rate_fen=rate, price_fen=rules.price_fen(rate, minutes))
+    if use_pledged_hours:
+        if programme is not None:
+            raise DomainError(_("Pledged hours are free: do not choose vouchers as well."),
+                              "programme_id")
+        quote.pledged_hours = campaign_hours.find_pledged_hours(
+            db.session, instrument, organization, minutes, for_update=for_update)
+        quote.price_fen = 0
+        return quote
     if programme is not None:
         quote.voucher = vouchers.quote_vouchers(programme, organization, instrument,
                                                 quote.price_fen, now, for_update=for_update)
@@ -141,7 +153,7 @@ def list_taken(instrument, start: datetime, end: datetime) -> list[Booking]:
 # booking
 def create_booking(instrument, organization, user, starts_at: datetime, ends_at: datetime, *,
                    programme: VoucherProgramme | None, purpose: str, request_key: str,
-                   now: datetime) -> Booking:
+                   now: datetime, use_pledged_hours: bool = False) -> Booking:
     """Book a slot; with a programme, hold the voucher share. Approved at once unless the
     instrument needs approval. The same ``request_key`` again returns the first booking."""
     if not request_key or len(request_key) > 64:
@@ -150,7 +162,7 @@ def create_booking(instrument, organization, user, starts_at: datetime, ends_at:
     if (existing := _by_request_key(request_key)) is not None:
         return _replay(existing, user)
     quote = quote_booking(instrument, organization, user, starts_at, ends_at, programme, now,
-                          for_update=True)
+                          for_update=True, use_pledged_hours=use_pledged_hours)
     if quote.voucher is not None and quote.voucher.refusal:
         raise vouchers.VoucherError(quote.voucher.refusal, "programme_id")
     booking = Booking(
@@ -186,6 +198,8 @@ def create_booking(instrument, organization, user, starts_at: datetime, ends_at:
                                        layer_id=draw.layer.id, transfer_id=result.transfer.id,
                                        amount_fen=draw.amount))
         db.session.flush()
+    if quote.pledged_hours is not None:  # the grant is locked: taken with the booking, or not
+        campaign_hours.use_pledged_hours(db.session, quote.pledged_hours, booking, booking.minutes)
     record_audit(user, "booking.create", booking, after=booking.snapshot())
     _notify_booking(booking, "created")
     return booking
@@ -213,6 +227,7 @@ def reject_booking(booking: Booking, user, reason: str, now: datetime) -> Bookin
     before = booking.snapshot()
     booking.reject(user, reason.strip(), now)
     _release_holds(booking, "reject")
+    campaign_hours.return_pledged_hours(db.session, booking, now)
     record_audit(user, "booking.reject", booking, before=before, after=booking.snapshot(),
                  note=reason)
     _notify_booking(booking, "rejected")
@@ -233,6 +248,7 @@ def cancel_booking(booking: Booking, user, reason: str, now: datetime) -> Bookin
     before = booking.snapshot()
     booking.cancel(user, (reason or "").strip(), fee, now)
     _release_holds(booking, "cancel")
+    campaign_hours.return_pledged_hours(db.session, booking, now)
     record_audit(user, "booking.cancel", booking, before=before, after=booking.snapshot(),
                  note=reason)
     _notify_booking(booking, "cancelled")
@@ -312,6 +328,7 @@ def expire_unanswered(now: datetime) -> int:
         booking.decided_at, booking.charged_fen = now, 0
         booking.rejection_reason = _("The lab did not answer before the booking was due to start.")
         _release_holds(booking, "expire")
+        campaign_hours.return_pledged_hours(db.session, booking, now)
         record_audit(None, "booking.expire", booking, before=before, after=booking.snapshot())
         _notify_booking(booking, "rejected")
     return len(ids)

@@ -39,6 +39,7 @@ from listings.models import (
 )
 from listings.patents import PatentNumberError, normalize_patent_number
 from marketplace.audit import record_audit
+from marketplace.campaigns import operations as campaign_rules
 from marketplace.errors import DomainError, InvalidStateError, NotAllowedError
 from marketplace.extensions import db, utcnow
 from marketplace.post_commit import after_commit, after_rollback
@@ -112,11 +113,13 @@ def _clean(kind: ListingKind, values: dict, listing: Listing | None = None) -> d
         if values["area_free_m2"] > values["area_m2"]:
             raise DomainError(_("The free area cannot exceed the total area."), "area_free_m2")
     elif kind == ListingKind.CAMPAIGN:
-        deadline_date: date = values.pop("deadline_date")
-        deadline = datetime.combine(deadline_date + timedelta(days=1), time(0), SHANGHAI)
-        if deadline <= utcnow():
-            raise DomainError(_("The deadline must be in the future."), "deadline")
-        values["deadline"] = deadline.astimezone(ZoneInfo("UTC"))
+        # absent once the campaign has left the draft state: going live sets the deadline
+        if "deadline_date" in values:
+            deadline_date: date = values.pop("deadline_date")
+            deadline = datetime.combine(deadline_date + timedelta(days=1), time(0), SHANGHAI)
+            if deadline <= utcnow():
+                raise DomainError(_("The deadline must be in the future."), "deadline")
+            values["deadline"] = deadline.astimezone(ZoneInfo("UTC"))
         for _title, minimum, _desc in values.get("reward_tiers", []):
             if not minimum or minimum <= 0:
                 raise DomainError(_("A reward needs a minimum pledge above zero."), "reward_tiers")
@@ -164,6 +167,8 @@ def update_listing(listing: Listing, actor, values: dict) -> None:
     """Edit a listing; a published listing's index entry is refreshed after commit."""
     if not listing.can_edit(actor):
         raise NotAllowedError(_("Only members of the owning organisation can edit this listing."))
+    if isinstance(listing, Campaign):  # goals are fixed once submitted for review
+        values = campaign_rules.check_campaign_edit(listing, values)
     values = _clean(listing.kind, dict(values), listing)
     _apply(listing, values)
     listing.updated_at = utcnow()
@@ -179,8 +184,8 @@ def publish_listing(listing: Listing, actor) -> None:
                                 "this kind of listing."))
     if listing.status == ListingStatus.PUBLISHED:
         return
-    if isinstance(listing, Campaign) and listing.deadline <= utcnow():
-        raise InvalidStateError(_("The deadline has passed; set a new deadline first."))
+    if isinstance(listing, Campaign):  # published by going live after review, not here
+        campaign_rules.check_campaign_publish(listing)
     listing.publish(utcnow())
     listing.updated_at = utcnow()
     record_audit(actor, "listing.published", listing)
@@ -192,6 +197,8 @@ def archive_listing(listing: Listing, actor) -> None:
         raise NotAllowedError(_("Only members of the owning organisation can archive it."))
     if listing.status == ListingStatus.ARCHIVED:
         return
+    if isinstance(listing, Campaign):
+        campaign_rules.check_campaign_archive(listing)
     listing.archive(utcnow())
     listing.updated_at = utcnow()
     record_audit(actor, "listing.archived", listing)
@@ -203,6 +210,8 @@ def delete_listing(listing: Listing, actor) -> None:
         raise NotAllowedError(_("Only members of the owning organisation can delete it."))
     if listing.status == ListingStatus.PUBLISHED:
         raise InvalidStateError(_("Archive the listing before deleting it."))
+    if isinstance(listing, Campaign):
+        campaign_rules.check_campaign_delete(listing)
     record_audit(actor, "listing.deleted", listing, before={"title": listing.title_for("zh")})
     names = [photo.storage_name for photo in listing.photos]
     db.session.delete(listing)

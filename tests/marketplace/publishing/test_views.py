@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from listings.models import Listing, ListingPhoto, ListingStatus
 from marketplace.organizations.models import OrganizationKind, VerificationStatus
-from tests.factories import make_organization, make_user
+from tests.factories import make_officer, make_organization, make_user
 
 COMMON = {"title_zh": "场发射扫描电子显微镜", "title_en": "Field-emission SEM",
           "summary_zh": "可做断口分析、形貌观察与能谱", "summary_en": "Fracture analysis, EDS",
@@ -59,7 +59,11 @@ def test_member_creates_publishes_finds_edits_archives_and_deletes(client, auth,
     assert listing.status == ListingStatus.DRAFT and listing.kind.value == kind
     assert client.get("/api/v1/listings?q=断口分析").get_json()["total"] == 0  # drafts are not found
 
-    assert client.post(f"/listings/{listing.id}/publish").status_code == 302
+    if kind == "campaign":  # step 4: a campaign is published by going live after review
+        assert client.post(f"/listings/{listing.id}/publish").status_code == 409
+        _review_and_launch(client, auth, db, listing, owner)
+    else:
+        assert client.post(f"/listings/{listing.id}/publish").status_code == 302
     found = client.get("/api/v1/listings?q=扫描电镜").get_json()
     assert [r["id"] for r in found["results"]] == [listing.id]
     assert client.get(f"/listings/{listing.id}").status_code == 200
@@ -68,13 +72,43 @@ def test_member_creates_publishes_finds_edits_archives_and_deletes(client, auth,
     assert client.post(f"/listings/{listing.id}/edit", data=edited).status_code == 302
     assert client.get("/api/v1/listings?q=背散射").get_json()["total"] == 1  # edit visible at once
 
+    if kind == "campaign":  # live until its deadline; then it can be archived, not deleted
+        assert client.post(f"/listings/{listing.id}/archive").status_code == 409
+        _close(db, listing)
     assert client.post(f"/listings/{listing.id}/archive").status_code == 302
     assert client.get("/api/v1/listings?q=背散射").get_json()["total"] == 0
     auth.logout()
     assert client.get(f"/listings/{listing.id}").status_code == 404  # archived: not public
     auth.login_as(owner)
+    if kind == "campaign":  # a campaign that has been live keeps its records
+        assert client.post(f"/listings/{listing.id}/delete").status_code == 409
+        return
     assert client.post(f"/listings/{listing.id}/delete").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Listing)) == 0
+
+
+def _review_and_launch(client, auth, db, campaign, owner):
+    """Submit (the maker), approve (an officer), go live (the maker), through the pages."""
+    officer = make_officer()
+    db.session.commit()
+    assert client.post(f"/campaigns/{campaign.id}/submit", data={"duration_days": "30"}).status_code == 302
+    assert client.get("/api/v1/listings?q=扫描电镜").get_json()["total"] == 0  # not yet
+    auth.logout()
+    auth.login_as(officer)
+    assert client.post(f"/campaigns/{campaign.id}/approve").status_code == 302
+    auth.logout()
+    auth.login_as(owner)
+    assert client.post(f"/campaigns/{campaign.id}/launch").status_code == 302
+
+
+def _close(db, campaign):
+    from datetime import timedelta
+
+    from marketplace.campaigns.operations import close_due
+    from marketplace.extensions import utcnow
+
+    assert len(close_due(db.session, utcnow() + timedelta(days=40))) == 1
+    db.session.commit()
 
 
 def test_instrument_money_and_hours_are_stored_exactly(client, auth, db):

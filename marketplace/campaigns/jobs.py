@@ -1,0 +1,48 @@
+"""The in-process scheduler of the embedded default: a daemon thread per app process that
+closes due campaigns every JOBS_INTERVAL_SECONDS. Several processes doing it at once is
+harmless: ``close_due`` closes each campaign once, under the campaign's row lock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+_started: set[int] = set()
+
+
+def start_jobs(app) -> threading.Thread | None:
+    """Start the thread unless RUN_JOBS_IN_PROCESS is off or the app is testing."""
+    if not app.config.get("RUN_JOBS_IN_PROCESS") or app.testing or id(app) in _started:
+        return None
+    _started.add(id(app))
+    interval = max(1, int(app.config.get("JOBS_INTERVAL_SECONDS") or 60))
+    stop = threading.Event()
+    thread = threading.Thread(target=_loop, args=(app, interval, stop), daemon=True,
+                              name="campaign-jobs")
+    thread.stop = stop
+    thread.start()
+    return thread
+
+
+def run_once(app) -> int:
+    """One round: close what is due and commit; returns how many campaigns were closed."""
+    from marketplace.campaigns.operations import close_due
+    from marketplace.extensions import db, utcnow
+
+    with app.app_context():
+        try:
+            closed = close_due(db.session, utcnow())
+            db.session.commit()
+            return len(closed)
+        except Exception:
+            db.session.rollback()
+            log.exception("closing due campaigns failed; trying again next round")
+            return 0
+        finally:
+            db.session.remove()
+
+
+def _loop(app, interval: int, stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        run_once(app)
