@@ -73,6 +73,3 @@ class PledgeForm(FlaskForm):
         value = self.organization_id.data
         return None if value in (None, "", PERSONAL) else int(value)
 
-
-class PledgeActionForm(FlaskForm):
-    """A button that takes no fields (the CSRF token only)."""
