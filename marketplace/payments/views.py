@@ -191,7 +191,8 @@ def stripe_webhook():
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         log.error("Stripe webhook received but STRIPE_WEBHOOK_SECRET is not set")
-        return _json(503, "not_configured", "The payment webhook is not configured.")
+        # 400, not 5xx: nothing is wrong with the server, and Stripe retries either way
+        return _json(400, "not_configured", "The payment webhook is not configured.")
     try:
         event = gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"),
                                      secret)

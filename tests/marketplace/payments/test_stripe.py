@@ -94,7 +94,7 @@ def test_unknown_event_types_are_logged_and_answered(stripe_fake, client, caplog
 def test_webhook_without_a_secret_is_refused_with_a_message(app, stripe_fake, client):
     app.config["STRIPE_WEBHOOK_SECRET"] = None
     response = deliver(client, stripe_fake.event("customer.created", {"id": "x"}))
-    assert response.status_code == 503
+    assert response.status_code == 400
     assert "not configured" in response.json["error"]["message"]
 
 
