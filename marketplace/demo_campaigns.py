@@ -32,7 +32,8 @@ SEM = "场发射扫描电子显微镜 Hitachi SU8010"
 
 def load_demo_campaigns(users: dict, organizations: dict) -> dict[str, int]:
     """Give the demo campaigns their states (once) and keep them consistent. Flushes only."""
-    campaigns = {c.title_zh: c for c in db.session.scalars(sa.select(Campaign).order_by(Campaign.id))}
+    campaigns = {c.title_zh: c
+                 for c in db.session.scalars(sa.select(Campaign).order_by(Campaign.id))}
     if not campaigns:
         return {"campaigns_live": 0}
     now = utcnow()

@@ -14,7 +14,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from marketplace.bookings import rules
 from marketplace.bookings.forms import ClockField
@@ -119,7 +126,7 @@ class PledgedBookingForm(FlaskForm):
 
     def validate_day(self, field):
         if field.data and not 2000 <= field.data.year <= 2100:
-            raise ValueError(str(_l("Choose a day between 2000 and 2100.")))
+            raise ValidationError(_l("Choose a day between 2000 and 2100."))
 
     def times(self):
         end = self.end.data

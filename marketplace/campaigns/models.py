@@ -76,8 +76,9 @@ class CampaignRun(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"duration_days IS NULL OR duration_days BETWEEN {MIN_DAYS} "
                            f"AND {MAX_DAYS}", name="duration"),
-        sa.CheckConstraint("(state IN ('live', 'succeeded', 'failed')) = (went_live_at IS NOT NULL)",
-                           name="live_since"),
+        sa.CheckConstraint(
+            "(state IN ('live', 'succeeded', 'failed')) = (went_live_at IS NOT NULL)",
+            name="live_since"),
         sa.CheckConstraint("(state IN ('succeeded', 'failed')) = (closed_at IS NOT NULL)",
                            name="closed_when"),
     )

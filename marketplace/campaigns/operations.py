@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from listings.models import Campaign, Instrument, Listing, ListingKind, ListingStatus
@@ -186,7 +187,8 @@ def submit_campaign(session: Session, campaign: Campaign, user, duration_days: i
     if not isinstance(duration_days, int) or not MIN_DAYS <= duration_days <= MAX_DAYS:
         raise DomainError(_("A campaign runs for %(min)d to %(max)d days.", min=MIN_DAYS,
                             max=MAX_DAYS), "duration_days")
-    if campaign.money_goal_fen <= 0 and not campaign.expertise_needs and not campaign.resource_needs:
+    if campaign.money_goal_fen <= 0 and not (campaign.expertise_needs
+                                             or campaign.resource_needs):
         raise DomainError(_("Set at least one goal: money, expertise or resources."))
     run = _lock_run(session, campaign)
     before = run.snapshot()
@@ -203,8 +205,8 @@ def approve_campaign(session: Session, campaign: Campaign, officer, now: datetim
     before = run.snapshot()
     run.approve(officer, now)
     record_audit(officer, "campaign.approve", run, before=before, after=run.snapshot())
-    _notify_makers(campaign, _("Campaign approved: %(title)s", title=campaign.title_for("zh")),
-                   _("You can now take the campaign live from its page."))
+    _notify_makers(campaign, _l("Campaign approved: %(title)s", title=campaign.title_for("zh")),
+                   _l("You can now take the campaign live from its page."))
     return run
 
 
@@ -221,8 +223,8 @@ def send_back_campaign(session: Session, campaign: Campaign, officer, reasons: s
     run.send_back(officer, reasons, now)
     record_audit(officer, "campaign.send_back", run, before=before, after=run.snapshot(),
                  note=reasons)
-    _notify_makers(campaign, _("Campaign sent back: %(title)s", title=campaign.title_for("zh")),
-                   _("Reasons: %(reasons)s", reasons=reasons))
+    _notify_makers(campaign, _l("Campaign sent back: %(title)s", title=campaign.title_for("zh")),
+                   _l("Reasons: %(reasons)s", reasons=reasons))
     return run
 
 
@@ -323,11 +325,11 @@ def _close(session: Session, run: CampaignRun, now: datetime) -> CampaignRun:
     record_audit(None, "campaign.close", run, before=before, after=run.snapshot())
     title = campaign.title_for("zh")
     if succeeded:
-        _notify_makers(campaign, _("Campaign succeeded: %(title)s", title=title),
-                       _("Congratulations: the campaign reached its goals."))
+        _notify_makers(campaign, _l("Campaign succeeded: %(title)s", title=title),
+                       _l("Congratulations: the campaign reached its goals."))
     else:
-        _notify_makers(campaign, _("Campaign closed: %(title)s", title=title),
-                       _("The campaign did not reach its goals by the deadline."))
+        _notify_makers(campaign, _l("Campaign closed: %(title)s", title=title),
+                       _l("The campaign did not reach its goals by the deadline."))
     log.info("campaign %s closed: %s (raised %s fen)", campaign.id, run.state, raised)
     return run
 
@@ -389,8 +391,8 @@ def offer_expertise(session: Session, campaign: Campaign, user, *, skill: str, h
     session.flush()
     record_audit(user, "campaign.offer_expertise", offer,
                  after={"campaign_id": campaign.id, "hours": hours})
-    _notify_makers(campaign, _("New expertise offer: %(title)s", title=campaign.title_for("zh")),
-                   _("%(who)s offers %(hours)d hours of %(skill)s.", who=offer.giver_name,
+    _notify_makers(campaign, _l("New expertise offer: %(title)s", title=campaign.title_for("zh")),
+                   _l("%(who)s offers %(hours)d hours of %(skill)s.", who=offer.giver_name,
                      hours=hours, skill=skill))
     return offer
 
@@ -439,8 +441,8 @@ def pledge_resource(session: Session, campaign: Campaign, user, *, kind, descrip
     session.flush()
     record_audit(user, "campaign.pledge_resource", pledge,
                  after={"campaign_id": campaign.id, "kind": kind.value, "hours": hours})
-    _notify_makers(campaign, _("New resource pledge: %(title)s", title=campaign.title_for("zh")),
-                   _("%(who)s pledges: %(what)s", who=pledge.giver_name, what=description))
+    _notify_makers(campaign, _l("New resource pledge: %(title)s", title=campaign.title_for("zh")),
+                   _l("%(who)s pledges: %(what)s", who=pledge.giver_name, what=description))
     return pledge
 
 
@@ -462,10 +464,10 @@ def decide_contribution(session: Session, contribution, user, accept: bool, reas
     record_audit(user, f"campaign.{'accept' if accept else 'decline'}", locked,
                  after={"state": str(locked.state)}, note=reason or None)
     if locked.user is not None and locked.user.is_active:
-        subject = (_("Your offer was accepted: %(title)s", title=campaign.title_for("zh"))
+        subject = (_l("Your offer was accepted: %(title)s", title=campaign.title_for("zh"))
                    if accept else
-                   _("Your offer was declined: %(title)s", title=campaign.title_for("zh")))
-        body = reason if not accept else _("Thank you for supporting the campaign.")
+                   _l("Your offer was declined: %(title)s", title=campaign.title_for("zh")))
+        body = reason if not accept else _l("Thank you for supporting the campaign.")
         _mail(locked.user, subject, body, campaign)
     return locked
 
@@ -491,7 +493,7 @@ def post_update(session: Session, campaign: Campaign, user, title: str, body: st
     record_audit(user, "campaign.update", update, after={"campaign_id": campaign.id})
     for backer in list_backers(session, campaign):
         if backer.id != user.id:
-            _mail(backer, _("Update from %(title)s: %(update)s", title=campaign.title_for("zh"),
+            _mail(backer, _l("Update from %(title)s: %(update)s", title=campaign.title_for("zh"),
                             update=update.title), body, campaign)
     return update
 
@@ -510,7 +512,7 @@ def ask_question(session: Session, campaign: Campaign, user, question: str,
                              created_at=now)
     session.add(asked)
     session.flush()
-    _notify_makers(campaign, _("New question: %(title)s", title=campaign.title_for("zh")),
+    _notify_makers(campaign, _l("New question: %(title)s", title=campaign.title_for("zh")),
                    question)
     return asked
 
@@ -526,7 +528,7 @@ def answer_question(session: Session, question: CampaignQuestion, user, answer: 
     question.answer, question.answered_by_id, question.answered_at = answer, user.id, now
     session.flush()
     if question.asked_by is not None and question.asked_by.is_active:
-        _mail(question.asked_by, _("Your question was answered: %(title)s",
+        _mail(question.asked_by, _l("Your question was answered: %(title)s",
                                    title=question.campaign.title_for("zh")), answer,
               question.campaign)
     return question
@@ -585,14 +587,15 @@ def list_pledged_hours(session: Session, organization_ids) -> list[PledgedHours]
 
 # ---------------------------------------------------------------------------------------------
 # mail
-def _mail(user, subject: str, body: str, campaign: Campaign) -> None:
+def _mail(user, subject, body, campaign: Campaign) -> None:
+    """Mail in the recipient's language (subject and body may be lazy strings)."""
     link = external_url("campaigns.show", campaign_id=campaign.id)
-    send_mail(user.email, subject, f"{body}\n\n{link}")
+    with force_locale(user.locale or "zh_CN"):
+        send_mail(user.email, str(subject)[:200], f"{body}\n\n{link}")
 
 
-def _notify_makers(campaign: Campaign, subject: str, body: str) -> None:
+def _notify_makers(campaign: Campaign, subject, body) -> None:
     for membership in campaign.organization.memberships:
         user = membership.user
         if user is not None and user.is_active:
-            with force_locale(user.locale or "zh_CN"):
-                _mail(user, str(subject), str(body), campaign)
+            _mail(user, subject, body, campaign)

@@ -107,7 +107,8 @@ def show(campaign_id: int):
 def _render_manage(campaign: Campaign, status: int = 200, **forms):
     defaults = {"submit_form": SubmitCampaignForm(formdata=None,
                                                   duration_days=_suggested_days(campaign)),
-                "action_form": ActionForm(formdata=None), "decline_form": DeclineForm(formdata=None)}
+                "action_form": ActionForm(formdata=None),
+                "decline_form": DeclineForm(formdata=None)}
     defaults.update(forms)
     offers = db.session.scalars(sa.select(ExpertiseOffer).where(
         ExpertiseOffer.campaign_id == campaign.id).order_by(ExpertiseOffer.id)).all()

@@ -132,9 +132,11 @@ def test_maker_cannot_bypass_review_with_the_listing_publish():
 def _edit_values(c, **changes):
     values = {"title_zh": c.title_zh, "title_en": c.title_en, "summary_zh": "新的简介",
               "district_code": c.district_code, "description": c.description,
-              "money_goal_fen": c.money_goal_fen, "deadline_date": (utcnow() + timedelta(days=5)).date(),
+              "money_goal_fen": c.money_goal_fen,
+              "deadline_date": (utcnow() + timedelta(days=5)).date(),
               "expertise_needs": [(n.skill, n.hours) for n in c.expertise_needs],
-              "resource_needs": [(r.item, r.quantity, r.linked_listing_id) for r in c.resource_needs],
+              "resource_needs": [(r.item, r.quantity, r.linked_listing_id)
+                                 for r in c.resource_needs],
               "reward_tiers": [(t.title, t.min_pledge_fen, t.description) for t in c.reward_tiers]}
     values.update(changes)
     return values
@@ -218,7 +220,7 @@ def test_success_rule_money_goal(hooks):
     """Succeeded iff the money raised reaches the goal (one fen short fails)."""
     raised = {}
     hooks.register_money_raised(lambda session, campaign: raised[campaign.id])
-    short, met = make_campaign_world(money_goal_fen=100_000), make_campaign_world(money_goal_fen=100_000)
+    short, met = (make_campaign_world(money_goal_fen=100_000) for _ in range(2))
     go_live(short), go_live(met)
     raised[short.campaign.id], raised[met.campaign.id] = 99_999, 100_000
     closed = operations.close_due(db.session, after_deadline(met.campaign) + timedelta(hours=1))
@@ -278,7 +280,8 @@ def test_cli_close_due_prints_a_summary(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["campaigns", "close-due"])
     second = runner.invoke(args=["campaigns", "close-due"])
-    assert first.exit_code == 0 and first.output.strip() == "closed 1 campaigns: 0 succeeded, 1 failed"
+    assert first.exit_code == 0
+    assert first.output.strip() == "closed 1 campaigns: 0 succeeded, 1 failed"
     assert second.output.strip() == "closed 0 campaigns: 0 succeeded, 0 failed"
     db.session.expire_all()
     assert c.run.state == CampaignState.FAILED

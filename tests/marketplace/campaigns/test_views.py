@@ -115,9 +115,10 @@ def test_update_is_mailed_to_backers_after_commit(client, auth, outbox, hooks):
     db.session.commit()
     before = len(outbox())
     _as(client, auth, w.backer)
-    assert client.post(f"/campaigns/{cid}/updates", data={"title": "x", "body": "y"}).status_code == 403
+    post = client.post
+    assert post(f"/campaigns/{cid}/updates", data={"title": "x", "body": "y"}).status_code == 403
     _as(client, auth, w.maker)
-    assert client.post(f"/campaigns/{cid}/updates", data={"title": "", "body": "y"}).status_code == 400
+    assert post(f"/campaigns/{cid}/updates", data={"title": "", "body": "y"}).status_code == 400
     assert len(outbox()) == before  # a refused post sends nothing
     assert client.post(f"/campaigns/{cid}/updates",
                        data={"title": "样机完成", "body": "第一批样机已测试"}).status_code == 302
@@ -134,13 +135,16 @@ def test_offer_and_pledge_through_the_pages_then_the_maker_answers(client, auth)
     go_live(w)
     cid = w.campaign.id
     _as(client, auth, w.backer)
-    assert client.post(f"/campaigns/{cid}/expertise", data={"skill": "", "hours": "5"}).status_code == 400
+    post = client.post
+    assert post(f"/campaigns/{cid}/expertise", data={"skill": "", "hours": "5"}).status_code == 400
     assert client.post(f"/campaigns/{cid}/expertise",
                        data={"skill": "PCB 设计", "hours": "12", "note": "晚上"}).status_code == 302
     assert client.post(f"/campaigns/{cid}/resources",
-                       data={"kind": "equipment", "description": "示波器", "quantity": "1"}).status_code == 302
+                       data={"kind": "equipment", "description": "示波器",
+                             "quantity": "1"}).status_code == 302
     assert client.post(f"/campaigns/{cid}/resources",
-                       data={"kind": "rocket", "description": "x", "quantity": "1"}).status_code == 400
+                       data={"kind": "rocket", "description": "x",
+                             "quantity": "1"}).status_code == 400
     offer = db.session.scalars(sa.select(ExpertiseOffer)).one()
     pledge = db.session.scalars(sa.select(ResourcePledge)).one()
     assert client.post(f"/campaigns/offers/{offer.id}/accept").status_code == 403
