@@ -6,6 +6,7 @@
 
 Each function returns the code; given a session it also opens the account on first use (a
 payment can only be credited to, and a transfer only move money between, accounts that exist).
+The maker's ``org:<id>:payable`` is the payments module's (``payments.accounts.payable``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,3 @@ def match_escrow(campaign_id: int, session=None) -> str:
 def match_fund(programme_id: int, session=None) -> str:
     return _opened(session, f"programme:{programme_id}:match-fund", "budget", allow_negative=True)
 
-
-def payable(organization_id: int, session=None) -> str:
-    """What the platform owes an organisation (the payments slice's ``payable``, same code)."""
-    return _opened(session, f"org:{organization_id}:payable", "payable")

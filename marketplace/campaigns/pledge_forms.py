@@ -73,3 +73,16 @@ class PledgeForm(FlaskForm):
         value = self.organization_id.data
         return None if value in (None, "", PERSONAL) else int(value)
 
+
+
+class MatchFundForm(FlaskForm):
+    """An officer lets a programme match the campaign's pledges 1:1, up to a cap."""
+
+    programme_id = SelectField(_l("Programme"), validators=[DataRequired()])
+    cap = YuanField(_l("Cap for this campaign (yuan)"),
+                    validators=[InputRequired(message=_l("Enter the cap."))])
+    submit = SubmitField(_l("Match pledges"))
+
+    def __init__(self, *args, programmes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme_id.choices = select_choices((p.id, p.name_zh) for p in programmes)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import secrets
 
+import sqlalchemy as sa
+
 from flask import (
     Blueprint,
     abort,
@@ -28,7 +30,7 @@ from marketplace.auth.current import acting_user
 from marketplace.campaigns import operations as campaigns
 from marketplace.campaigns import pledges
 from marketplace.campaigns.models import CampaignState
-from marketplace.campaigns.pledge_forms import PledgeForm
+from marketplace.campaigns.pledge_forms import MatchFundForm, PledgeForm
 from marketplace.campaigns.pledge_models import Pledge
 from marketplace.errors import DomainError
 from marketplace.extensions import db, utcnow
@@ -36,6 +38,7 @@ from marketplace.forms import refuse_on_form
 from marketplace.organizations.models import Organization
 from marketplace.payments import operations as payments
 from marketplace.payments.models import PaymentMethod
+from marketplace.vouchers.models import ProgrammeStatus, VoucherProgramme
 
 bp = Blueprint("pledges", __name__, url_prefix="/campaigns")
 
@@ -179,3 +182,60 @@ def mine():
     return render_template("campaigns/pledges/mine.html",
                            pledges=pledges.list_my_pledges(db.session, current_user),
                            language=_language())
+
+
+# ---------------------------------------------------------------------------------------------
+# the maker's and the officers' view of a campaign's money pledges; matchfunding
+def _campaign_for_staff(campaign_id: int) -> Campaign:
+    """The campaign, for members of its organisation and officers (403 for others; 404 while
+    it is not public)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    allowed = current_user.is_officer or campaign.organization.is_member(current_user)
+    if not allowed:
+        abort(403 if campaigns.is_visible(campaign) else 404)
+    return campaign
+
+
+def _open_programmes() -> list[VoucherProgramme]:
+    return list(db.session.scalars(sa.select(VoucherProgramme).where(
+        VoucherProgramme.status == ProgrammeStatus.OPEN).order_by(VoucherProgramme.id)))
+
+
+def _render_index(campaign, match_form=None, status: int = 200):
+    rows = [(p, pledges.payment_of(db.session, p)) for p in pledges.list_pledges(db.session, campaign)]
+    if match_form is None and current_user.is_officer:
+        match_form = MatchFundForm(formdata=None, programmes=_open_programmes())
+    return render_template("campaigns/pledges/index.html", campaign=campaign, rows=rows,
+                           pledged_fen=pledges.pledged_fen(db.session, campaign),
+                           match_fund=pledges.get_match_fund(db.session, campaign),
+                           match_form=match_form, language=_language()), status
+
+
+@bp.route("/<int:campaign_id>/pledges")
+@login_required
+def index(campaign_id: int):
+    """Every money pledge of a campaign, with its payment (to confirm bank transfers)."""
+    return _render_index(_campaign_for_staff(campaign_id))
+
+
+@bp.route("/<int:campaign_id>/match-fund", methods=["POST"])
+@login_required
+def match_fund(campaign_id: int):
+    """An officer lets a programme match the campaign's money pledges 1:1 up to a cap."""
+    campaign = _campaign_for_staff(campaign_id)
+    if not current_user.is_officer:
+        abort(403)
+    form = MatchFundForm(programmes=_open_programmes())
+    status = 400
+    if form.validate_on_submit():
+        programme = db.session.get(VoucherProgramme, int(form.programme_id.data))
+        try:
+            pledges.set_match_fund(db.session, campaign, programme, cap_fen=form.cap.data,
+                                   officer=acting_user(), now=utcnow())
+        except DomainError as error:
+            status = refuse_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Matchfunding is set up for this campaign."), "success")
+            return redirect(url_for("pledges.index", campaign_id=campaign.id))
+    return _render_index(campaign, form, status)

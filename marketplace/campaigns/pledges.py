@@ -297,7 +297,11 @@ def set_match_fund(session: Session, campaign, programme, *, cap_fen: int, offic
         raise NotAllowedError(_("Only programme officers can set up matchfunding."))
     if isinstance(cap_fen, bool) or not isinstance(cap_fen, int) or not 0 < cap_fen <= MAX_PLEDGE_FEN:
         raise DomainError(_("Enter a cap above ¥0."), "cap_fen")
+    if not programme.is_open:
+        raise DomainError(_("Only an open programme can match pledges."), "programme_id")
     begin_write(session)
+    if campaigns.state_of(campaign) in CLOSED:
+        raise InvalidStateError(_("This campaign has closed."))
     fund = get_match_fund(session, campaign)
     if fund is not None:
         fund = lock(session, MatchFund, fund.id)
@@ -354,14 +358,11 @@ def _cancel_pending(session: Session, campaign, now: datetime) -> None:
         sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
                                 Pledge.status == PledgeStatus.PENDING).order_by(Pledge.id)))
     for pledge in pending:
-        payment = payment_of(session, pledge)
-        if payment is not None:
-            try:
-                with session.begin_nested():
-                    payments.cancel_payment(session, payment, reason="campaign closed", now=now)
-            except (InvalidStateError, ConflictError):
-                # paid meanwhile (the payment's own transaction won): counted as paid below
-                pass
+        # locked, then only a pending payment is cancelled: one paid meanwhile (its own
+        # transaction won the lock) is counted as paid below; a failed one stays failed
+        payment = lock(session, Payment, pledge.payment_id) if pledge.payment_id else None
+        if payment is not None and payment.status == PaymentStatus.PENDING:
+            payments.cancel_payment(session, payment, reason="campaign closed", now=now)
         session.refresh(pledge)
         if pledge.status == PledgeStatus.PENDING:
             pledge.cancel(now)
@@ -370,6 +371,8 @@ def _cancel_pending(session: Session, campaign, now: datetime) -> None:
 
 
 def _release(session: Session, campaign, paid: list[Pledge], now: datetime) -> None:
+    if not paid:
+        return
     escrow = accounts.escrow(campaign.id, session)
     payable = payment_accounts.payable(campaign.organization_id, session)
     total = sum(p.amount_fen for p in paid)
@@ -394,6 +397,8 @@ def _release(session: Session, campaign, paid: list[Pledge], now: datetime) -> N
 
 
 def _refund(session: Session, campaign, paid: list[Pledge], now: datetime) -> None:
+    if not paid:
+        return
     escrow = accounts.escrow(campaign.id, session)
     matched_by_fund: dict[int, int] = {}
     for pledge in paid:

@@ -62,6 +62,17 @@ PLEDGE_FORMS: list = [
                                                          amount="500"),
         "anonymous flag garbage": lambda w: pledge(w, anonymous="yes" * 2000, amount="-1"),
     }, extra=_world),
+    FormCases("matchfunding", "pledges.match_fund", "officer",
+              lambda w: f"/campaigns/{w.extra['campaign']}/match-fund", {
+        "empty": lambda w: {},
+        "no cap": lambda w: {"programme_id": str(w.extra["programme"]), "cap": ""},
+        "cap zero": lambda w: {"programme_id": str(w.extra["programme"]), "cap": "0"},
+        "cap negative": lambda w: {"programme_id": str(w.extra["programme"]), "cap": "-1"},
+        "cap huge": lambda w: {"programme_id": str(w.extra["programme"]), "cap": "9" * 30},
+        "cap not a number": lambda w: {"programme_id": str(w.extra["programme"]), "cap": "x"},
+        "unknown programme": lambda w: {"programme_id": "999999", "cap": "100"},
+        "programme not a number": lambda w: {"programme_id": "abc", "cap": "100"},
+    }, extra=_world),
 ]
 # fmt: on
 PLEDGE_BUTTONS: set[str] = set()

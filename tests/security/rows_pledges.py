@@ -6,13 +6,15 @@ this module: it is imported at the end of that module, once those names exist.
 The world (``pledge_world``, built through the real operations): org A (owner_a, member_a) runs
 a live campaign with two rewards, ``open`` (¥100, unlimited) and ``sold`` (¥500, one unit, held
 by other_org's pending bank-transfer pledge ``pledge``, made with the request key
-``matrix:pledge``), and a draft campaign. Members of org A may not back their own campaign
-(403); a pledge is shown to its backer, org A's members and officers, and is a 404 to others.
+``matrix:pledge``), and a draft campaign; the officer runs an open programme ``programme`` (for matchfunding). Members
+of org A may not back their own campaign (403); a pledge is shown to its backer, org A's members
+and officers, and is a 404 to others; a campaign's list of pledges is for org A's members and
+officers; only officers set up matchfunding.
 """
 
 from __future__ import annotations
 
-from tests.security.test_authz_matrix import MISSING, SIGNED_IN, Row, fixed
+from tests.security.test_authz_matrix import ALL, MISSING, SIGNED_IN, Row, fixed
 
 PLEDGE_KEY = "matrix:pledge"
 
@@ -27,6 +29,7 @@ def pledge_world(w) -> None:
     from marketplace.campaigns import pledges
     from marketplace.extensions import db, utcnow
     from marketplace.organizations.models import Organization
+    from tests.factories import make_programme
 
     now = utcnow()
     org_a = db.session.get(Organization, w.org_a_id)
@@ -52,9 +55,10 @@ def pledge_world(w) -> None:
     made = pledges.pledge_money(db.session, live, backer=backer, amount_fen=50_000,
                                 tier=tiers[50_000], method="bank_transfer", key=PLEDGE_KEY,
                                 now=now)
+    programme = make_programme(officer, name_zh="双创专项资金")
     db.session.commit()
     w.extra.update(campaign=live.id, draft=draft.id, open=tiers[10_000].id,
-                   sold=tiers[50_000].id, pledge=made.id)
+                   sold=tiers[50_000].id, pledge=made.id, programme=programme.id)
 
 
 P = {"extra": pledge_world}
@@ -68,6 +72,14 @@ def form(tier: str | None = None, *, key: str = "matrix:new-pledge", amount: str
     return lambda w: {"amount": amount, "tier_id": str(w.extra[tier]) if tier else "none",
                       "organization_id": "personal", "method": "bank_transfer",
                       "request_key": key}
+
+
+def staff(which: str = "campaign", suffix: str = "/pledges"):
+    return lambda w: f"/campaigns/{w.extra.get(which, MISSING)}{suffix}"
+
+
+def match(cap: str = "800"):
+    return lambda w: {"programme_id": str(w.extra.get("programme", MISSING)), "cap": cap}
 
 
 def pledge_page(w) -> str:
@@ -102,5 +114,19 @@ PLEDGE_ROWS: list = [
     Row("pledges.show", "GET", "missing", SIGNED_IN("L", "404"),
         fixed(f"/campaigns/pledges/{MISSING}")),
     Row("pledges.mine", "GET", "", SIGNED_IN("L", "200"), fixed("/campaigns/pledges/mine"), **P),
+    # the list of a campaign's pledges: its organisation's members and officers
+    Row("pledges.index", "GET", "live", "L    403  200  200  403  200  200", staff(), **P),
+    Row("pledges.index", "GET", "draft", "L    404  200  200  404  200  200", staff("draft"),
+        **P),
+    Row("pledges.index", "GET", "missing", SIGNED_IN("L", "404"), staff("missing")),
+    Row("pledges.match_fund", "GET", "", ALL("405"), staff(suffix="/match-fund"), **P),
+    Row("pledges.match_fund", "POST", "live", "L    403  403  403  403  302! 302!",
+        staff(suffix="/match-fund"), match(), **P),
+    Row("pledges.match_fund", "POST", "no-cap", "L    403  403  403  403  400  400",
+        staff(suffix="/match-fund"), match(""), **P),
+    Row("pledges.match_fund", "POST", "draft", "L    404  403  403  404  302! 302!",
+        staff("draft", "/match-fund"), match(), **P),
+    Row("pledges.match_fund", "POST", "missing", SIGNED_IN("L", "404"),
+        staff("missing", "/match-fund"), match()),
 ]
 # fmt: on

@@ -109,3 +109,61 @@ def test_double_click_sent_at_once_makes_one_pledge_and_one_payment(app, db, req
     assert len(answers) == 1 and next(iter(answers))[0] == "accepted"
     assert (pledge_count, payment_count) == (1, 1)
     assert_clean()
+
+
+def test_close_racing_bank_confirmations_leaves_no_money_behind(app, db, request):
+    """The campaign closes (failed) while the maker confirms 8 bank transfers at the same
+    moment: each pledge is either paid first and then refunded, or cancelled first and its
+    confirmation refused; nothing is left in escrow, the ledger verifies."""
+    from datetime import timedelta
+
+    from marketplace.campaigns import operations as campaigns
+    from marketplace.payments import operations as payments
+
+    count = 8
+    backing = make_live_campaign(goal_fen=100_000_000, tiers=(), backers=count)
+    made = [pledge(backing, b, 10_000 + i) for i, b in enumerate(backing.backers)]
+    db.session.commit()
+    payment_ids = [p.payment_id for p in made]
+    maker_id, deadline = backing.maker.id, backing.campaign.deadline
+    escrow = backing.escrow
+    db.session.close()
+
+    def work(index: int):
+        session = db.session
+        with force_locale("en"):
+            try:
+                if index == count:
+                    closed = campaigns.close_due(session, deadline + timedelta(seconds=1))
+                    session.commit()
+                    return ("closed", len(closed))
+                payment = session.get(Payment, payment_ids[index])
+                payments.confirm_bank_transfer(session, payment,
+                                               user=session.get(User, maker_id),
+                                               now=deadline - timedelta(seconds=1))
+                session.commit()
+                return ("confirmed", index)
+            except DomainError as error:
+                session.rollback()
+                return (error.code, index)
+
+    outcomes = run_in_threads(app, count + 1, work)
+    errors = [f"thread {o.index}: {o.error!r}" for o in outcomes if o.error is not None]
+    assert not errors, errors
+    results = [o.value[0] for o in outcomes]
+    db.session.expire_all()
+    states = [str(s) for s in db.session.scalars(sa.select(Pledge.status).order_by(Pledge.id))]
+    from tests.marketplace.campaigns.test_pledges import balance
+
+    left = balance(escrow)
+    report(request, "pledge-close-race",
+           f"close racing {count} bank confirmations: confirmed {results.count('confirmed')}, "
+           f"refused {count - results.count('confirmed')}; pledges refund_pending "
+           f"{states.count('refund_pending')}, cancelled {states.count('cancelled')}, "
+           f"other {len(states) - states.count('refund_pending') - states.count('cancelled')}; "
+           f"escrow left {left}")
+    assert ("closed", 1) in [o.value for o in outcomes]
+    assert states.count("refund_pending") == results.count("confirmed")
+    assert states.count("refund_pending") + states.count("cancelled") == count
+    assert left == 0
+    assert_clean()

@@ -157,3 +157,45 @@ def test_my_pledges_and_the_anonymous_backer(client, auth, db):
     assert "Anonymous backer" in panel
     assert backing.backers[0].display_name not in panel.split('data-testid="backers"')[1]
     assert backing.backers[1].display_name in panel
+
+
+def test_pledge_list_for_the_maker_and_officers_only(client, auth, db):
+    backing = make_live_campaign()
+    made = pledge(backing, backing.backers[0], 10_000, anonymous=True)
+    db.session.commit()
+    code = db.session.get(Payment, made.payment_id).reference_code
+    url = f"/campaigns/{backing.campaign.id}/pledges"
+    for user, status in [(backing.backers[1], 403), (backing.maker, 200), (backing.officer, 200)]:
+        auth.login_as(user)
+        _english(client)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            html = response.get_data(as_text=True)
+            assert code in html and backing.backers[0].display_name in html
+            assert ("Matchfunding" in html) == (user is backing.officer)
+        auth.logout()
+
+
+def test_officer_sets_up_matchfunding_on_the_pledge_list(client, auth, db):
+    from marketplace.campaigns.pledge_models import MatchFund
+    from tests.factories import make_programme
+
+    backing = make_live_campaign()
+    programme = make_programme(backing.officer)
+    db.session.commit()
+    url = f"/campaigns/{backing.campaign.id}/match-fund"
+    auth.login_as(backing.maker)
+    assert client.post(url, data={"programme_id": str(programme.id), "cap": "500"}
+                       ).status_code == 403
+    auth.logout()
+    auth.login_as(backing.officer)
+    _english(client)
+    bad = client.post(url, data={"programme_id": str(programme.id), "cap": "0"})
+    assert bad.status_code == 400 and "cap above" in bad.get_data(as_text=True)
+    response = client.post(url, data={"programme_id": str(programme.id), "cap": "500"})
+    assert response.status_code == 302
+    fund = db.session.scalars(sa.select(MatchFund)).one()
+    assert (fund.programme_id, fund.cap_fen, fund.is_active) == (programme.id, 50_000, True)
+    panel = client.get(f"/campaigns/{backing.campaign.id}").get_data(as_text=True)
+    assert 'data-testid="match-fund"' in panel
