@@ -134,3 +134,36 @@ def test_other_organisation_or_vouchers_cannot_use_the_grant(setting):
                                    request_key="k-paid", now=utcnow())
     db.session.commit()
     assert paid.price_fen == lab.instrument.rate_external_fen
+
+
+def test_two_bookings_racing_for_the_last_hours_take_them_once(app, setting):
+    """Two requests of 2 hours each against a 3-hour grant, at the same moment, on different
+    slots: one is booked free, the other refused; the grant never goes over."""
+    from tests.marketplace.bookings.concurrency import run_in_threads
+
+    lab, w = setting
+    _succeed(w)
+    instrument_id, org_id, user_id = lab.instrument.id, w.maker_org.id, w.maker.id
+
+    def book(index):
+        from listings.models import Instrument
+        from marketplace.auth.models import User
+        from marketplace.organizations.models import Organization
+
+        start, end = (("09:00", "11:00"), ("14:00", "16:00"))[index]
+        booking = bookings.create_booking(
+            db.session.get(Instrument, instrument_id), db.session.get(Organization, org_id),
+            db.session.get(User, user_id), local(1, start), local(1, end), programme=None,
+            purpose="", request_key=f"race-{index}", now=utcnow(), use_pledged_hours=True)
+        db.session.commit()
+        return booking.price_fen
+
+    outcomes = run_in_threads(app, 2, book)
+    booked = [o for o in outcomes if o.error is None]
+    refused = [o for o in outcomes if isinstance(o.error, DomainError)]
+    assert len(booked) == 1 and len(refused) == 1 and booked[0].value == 0
+    db.session.expire_all()
+    grant = db.session.scalars(sa.select(PledgedHours)).one()
+    assert grant.minutes_used == 120
+    print(f"pledged hours race ({db.engine.dialect.name}): 2 × 120 min against 180 → "
+          f"1 booked, 1 refused, used {grant.minutes_used}")
