@@ -199,3 +199,28 @@ def test_officer_sets_up_matchfunding_on_the_pledge_list(client, auth, db):
     assert (fund.programme_id, fund.cap_fen, fund.is_active) == (programme.id, 50_000, True)
     panel = client.get(f"/campaigns/{backing.campaign.id}").get_data(as_text=True)
     assert 'data-testid="match-fund"' in panel
+
+
+def test_user_text_is_escaped_on_the_pledge_pages(client, auth, db):
+    payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    backing = make_live_campaign(tiers=((10_000, 2),))
+    backing.tiers[0].title = payload
+    backing.backers[0].display_name = payload[:80]
+    made = pledge(backing, backing.backers[0], 10_000, tier=backing.tiers[0])
+    db.session.commit()
+    pay_by_bank(backing, made)
+    db.session.commit()
+    pages = []
+    auth.login_as(backing.backers[1])
+    pages.append(client.get(f"/campaigns/{backing.campaign.id}").get_data(as_text=True))
+    pages.append(client.get(f"/campaigns/{backing.campaign.id}/pledges/new").get_data(as_text=True))
+    auth.logout()
+    auth.login_as(backing.maker)
+    pages.append(client.get(f"/campaigns/{backing.campaign.id}/pledges").get_data(as_text=True))
+    pages.append(client.get(f"/campaigns/pledges/{made.id}").get_data(as_text=True))
+    auth.logout()
+    auth.login_as(backing.backers[0])
+    pages.append(client.get("/campaigns/pledges/mine").get_data(as_text=True))
+    for html in pages:
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert sum("&lt;script&gt;alert(1)" in html for html in pages) == len(pages)
