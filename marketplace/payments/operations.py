@@ -477,7 +477,8 @@ def _our_refund_id(session: Session, data: dict) -> int | None:
         found = session.scalar(sa.select(Refund.id).where(Refund.stripe_refund_id == data["id"]))
         if found is not None:
             return found
-    ident = (data.get("metadata") or {}).get("refund_id")
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    ident = metadata.get("refund_id")
     if isinstance(ident, str) and ident.isdigit():
         return session.scalar(sa.select(Refund.id).where(Refund.id == int(ident)))
     return None
@@ -534,7 +535,8 @@ def handle_stripe_event(session: Session, event: dict, *, now=None) -> str:
 def _payment_of(session: Session, obj: dict, *, intent: str | None = None) -> Payment | None:
     """Our payment for a Checkout Session or PaymentIntent object: by our id in its metadata
     (checked against the Stripe ids we stored), else by the Stripe ids."""
-    ident = (obj.get("metadata") or {}).get("payment_id") or obj.get("client_reference_id")
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ident = metadata.get("payment_id") or obj.get("client_reference_id")
     payment = None
     if isinstance(ident, str) and ident.isdigit():
         payment = session.get(Payment, int(ident))
@@ -591,8 +593,8 @@ def _on_intent_failed(session: Session, obj: dict, now) -> str:
         return "unknown_payment"
     if not payment.stripe_payment_intent_id and isinstance(obj.get("id"), str):
         payment.stripe_payment_intent_id = obj["id"]
-    error = obj.get("last_payment_error") or {}
-    _mark_failed(session, payment, reason=error.get("message") or "payment failed", now=now)
+    error = obj.get("last_payment_error") if isinstance(obj.get("last_payment_error"), dict) else {}
+    _mark_failed(session, payment, reason=str(error.get("message") or "payment failed"), now=now)
     return str(payment.status)
 
 

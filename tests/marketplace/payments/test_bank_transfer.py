@@ -186,3 +186,54 @@ def test_pending_confirmations_are_listed_for_the_payee_and_officers(db):
     assert payments.list_pending_confirmations(db.session, owed.world.officer)[0] == [payment]
     assert payments.list_pending_confirmations(db.session, owed.world.sme_user)[0] == []
     assert payments.list_pending_confirmations(db.session, make_user())[0] == []
+
+
+def test_racing_pay_clicks_make_one_payment(app, db):
+    """Four simultaneous submissions of the pay button (each its own session): one payment."""
+    from marketplace.bookings.models import Booking
+    from marketplace.auth.models import User
+    from tests.marketplace.bookings.concurrency import run_in_threads
+
+    owed = completed_booking()
+    booking_id, user_id = owed.booking.id, owed.world.sme_user.id
+
+    def click(index: int) -> int:
+        booking = db.session.get(Booking, booking_id)
+        payment = start_booking_payment(db.session, booking, db.session.get(User, user_id), BANK)
+        db.session.commit()
+        return payment.id
+
+    outcomes = run_in_threads(app, 4, click)
+    errors = [o.error for o in outcomes if o.error is not None]
+    assert errors == []
+    ids = {o.value for o in outcomes}
+    made = payments.list_payments_for(db.session, PURPOSE, booking_id)
+    assert len(ids) == 1 and len(made) == 1
+    print(f"racing pay clicks: 4 submissions, payments made: {len(made)}")
+
+
+def test_racing_confirmations_credit_once(app, db):
+    """The lab and an officer confirm the same transfer at the same moment: one credit."""
+    from marketplace.auth.models import User
+    from tests.marketplace.bookings.concurrency import run_in_threads
+
+    owed = completed_booking()
+    payment = _start(owed)
+    db.session.commit()
+    payment_id = payment.id
+    confirmers = [owed.world.lab_user.id, owed.world.officer.id] * 2
+
+    def confirm(index: int) -> str:
+        found = db.session.get(payments.Payment, payment_id)
+        done = payments.confirm_bank_transfer(db.session, found,
+                                              user=db.session.get(User, confirmers[index]))
+        db.session.commit()
+        return str(done.status)
+
+    outcomes = run_in_threads(app, 4, confirm)
+    assert [o.error for o in outcomes] == [None] * 4
+    assert {o.value for o in outcomes} == {"paid"}
+    credits = balance(accounts.payable(owed.world.lab.id))
+    assert credits == 120_000
+    assert_ledger_balanced()
+    print(f"racing confirmations: 4 at once, credited {credits // 120_000} time(s)")

@@ -188,3 +188,19 @@ def test_expired_checkout_cancels_the_pending_payment(stripe_fake, client):
     assert payment.status == PaymentStatus.CANCELLED
     with pytest.raises(InvalidStateError):
         payments.checkout_url(db.session, payment, success_url="http://x", cancel_url="http://x")
+
+
+def test_concurrent_duplicate_deliveries_credit_once(app, stripe_fake, client):
+    """Stripe delivers the same event four times at once (at-least-once delivery): one credit."""
+    from tests.marketplace.bookings.concurrency import run_in_threads
+
+    owed = completed_booking()
+    payment, _url = stripe_payment(owed)
+    event = stripe_fake.event("checkout.session.completed",
+                              stripe_fake.complete_checkout(payment.stripe_checkout_session_id))
+    outcomes = run_in_threads(app, 4, lambda i: deliver(app.test_client(), event).json["outcome"])
+    assert [o.error for o in outcomes] == [None] * 4
+    assert sorted(o.value for o in outcomes) == ["duplicate"] * 3 + ["paid"]
+    assert balance(accounts.payable(owed.world.lab.id)) == 120_000
+    assert_ledger_balanced()
+    print("concurrent duplicate deliveries: 4 at once → paid 1, duplicate 3; credits 1")

@@ -103,3 +103,24 @@ def test_stripe_is_not_offered_without_a_key(client, auth):
     refused = client.post(f"/payments/bookings/{owed.booking.id}/pay", data={"method": "stripe"})
     assert refused.status_code == 400
     assert client.post(f"/payments/bookings/{owed.booking.id}/pay", data={}).status_code == 400
+
+
+def test_user_text_on_payment_pages_is_escaped(client, auth):
+    payload = '<script>alert("x")</script>'
+    owed = completed_booking()
+    owed.world.instrument.title_zh = "电镜" + payload
+    db.session.commit()
+    auth.login_as(owed.world.sme_user)
+    payment = _pay_by_bank(client, owed)
+    client.post(f"/payments/{payment.id}/cancel", data={"reason": payload})
+    second = _pay_by_bank(client, owed)
+    pages = [client.get(f"/payments/{payment.id}").get_data(as_text=True),
+             client.get(f"/payments/{second.id}").get_data(as_text=True),
+             client.get(f"/payments/bookings/{owed.booking.id}/pay").get_data(as_text=True)]
+    auth.logout()
+    auth.login_as(owed.world.lab_user)
+    pages.append(client.get("/payments/confirmations").get_data(as_text=True))
+    unescaped = sum(payload in page for page in pages)
+    assert unescaped == 0
+    assert any("&lt;script&gt;" in page for page in pages)
+    print(f"payment pages: {len(pages)} pages with a stored payload, unescaped: {unescaped}")
