@@ -6,7 +6,9 @@ Each check takes a session and returns ``Break``s; none repairs anything.
 * a completed or settled booking's posted holds add up to what vouchers paid;
 * no layer has issued more vouchers than its budget (issued = −balance of its budget account);
 * no two slot-holding bookings of one instrument overlap;
-* a paid batch's bookings are settled, and a settled booking is in a paid batch.
+* a paid batch's bookings are settled, and a settled booking is in a paid batch;
+* each campaign's escrow holds exactly its paid pledges, its match-escrow what was matched, and a
+  closed campaign has no paid or pending pledge left (``campaigns.pledges``).
 """
 
 from __future__ import annotations
@@ -99,4 +101,11 @@ def check_settlement(session: Session) -> list[Break]:
     return breaks
 
 
-ALL_CHECKS = (check_booking_holds, check_budgets, check_overlaps, check_settlement)
+def check_campaign_escrow(session: Session) -> list[Break]:
+    from marketplace.campaigns.pledges import campaign_escrow_problems
+
+    return campaign_escrow_problems(session)
+
+
+ALL_CHECKS = (check_booking_holds, check_budgets, check_overlaps, check_settlement,
+              check_campaign_escrow)

@@ -36,6 +36,8 @@ def after_rollback(fn: Callable[[], None], session: Session | None = None) -> No
 
 @event.listens_for(Session, "after_commit")
 def _run_callbacks(session: Session) -> None:
+    if session.in_nested_transaction():  # SQLAlchemy fires this on a SAVEPOINT's release too
+        return
     session.info.pop(_UNDO, None)
     callbacks = session.info.pop(_KEY, [])
     for fn in callbacks:
