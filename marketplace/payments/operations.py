@@ -522,12 +522,12 @@ def handle_stripe_event(session: Session, event: dict, *, now=None) -> str:
     elif kind == "payment_intent.payment_failed":
         outcome = _on_intent_failed(session, obj, now)
     elif kind == "charge.refunded":
-        outcome = "refunds:" + ",".join(
-            str(r.status) for data in fetched
-            if (r := apply_stripe_refund(session, data, now=now)) is not None) or "no_refund"
+        applied = [apply_stripe_refund(session, data, now=now) for data in fetched]
+        states = [str(refund.status) for refund in applied if refund is not None]
+        outcome = "refunds:" + ",".join(states) if states else "no_pending_refund"
     else:
-        outcome = "refund:" + (str(r.status) if (r := apply_stripe_refund(session, obj, now=now))
-                               else "unknown")
+        refund = apply_stripe_refund(session, obj, now=now)
+        outcome = f"refund:{refund.status}" if refund is not None else "unknown_refund"
     record.outcome = outcome[:60]
     return outcome
 
