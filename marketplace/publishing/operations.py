@@ -138,13 +138,18 @@ def _apply(listing: Listing, values: dict) -> None:
     children = {key: values.pop(key) for key in CAMPAIGN_CHILDREN if key in values}
     for key, value in values.items():
         setattr(listing, key, value)
+    # a campaign past its draft keeps its needs and rewards (offers and pledges point at them):
+    # check_campaign_edit leaves them out of ``values``
     if isinstance(listing, Campaign):
-        listing.expertise_needs = [ExpertiseNeed(skill=s, hours=h)
-                                   for s, h in children.get("expertise_needs", [])]
-        listing.resource_needs = [ResourceNeed(item=i, quantity=q, linked_listing_id=lid)
-                                  for i, q, lid in children.get("resource_needs", [])]
-        listing.reward_tiers = [RewardTier(title=t, min_pledge_fen=m, description=d)
-                                for t, m, d in children.get("reward_tiers", [])]
+        if "expertise_needs" in children:
+            listing.expertise_needs = [ExpertiseNeed(skill=s, hours=h)
+                                       for s, h in children["expertise_needs"]]
+        if "resource_needs" in children:
+            listing.resource_needs = [ResourceNeed(item=i, quantity=q, linked_listing_id=lid)
+                                      for i, q, lid in children["resource_needs"]]
+        if "reward_tiers" in children:
+            listing.reward_tiers = [RewardTier(title=t, min_pledge_fen=m, description=d)
+                                    for t, m, d in children["reward_tiers"]]
 
 
 def create_listing(organization, actor, kind: ListingKind, values: dict) -> Listing:

@@ -142,6 +142,11 @@ def _edit_values(c, **changes):
     return values
 
 
+def _child_ids(c):
+    return ([n.id for n in c.expertise_needs], [r.id for r in c.resource_needs],
+            [t.id for t in c.reward_tiers])
+
+
 @pytest.mark.parametrize("change", [
     {"money_goal_fen": 900_000}, {"expertise_needs": [("嵌入式软件", 80)]},
     {"resource_needs": []}, {"reward_tiers": [("感谢信", 1, "电子版")]},
@@ -154,9 +159,12 @@ def test_goals_cannot_change_once_live_but_texts_can(change):
         update_listing(c, w.maker, _edit_values(c, **change))
     assert refused.value.field == "money_goal_fen"
     db.session.rollback()
+    children = _child_ids(c)
     update_listing(c, w.maker, _edit_values(c))  # same goals, new summary: fine
     db.session.commit()
     assert c.summary_zh == "新的简介" and c.money_goal_fen == goal
+    # the needs and rewards are the same rows (offers and pledges point at them)
+    assert _child_ids(c) == children and all(children)
     assert c.deadline == deadline  # the deadline comes from going live, not from the form
 
 
