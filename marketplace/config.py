@@ -66,6 +66,7 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # None: Stripe's own API
+    STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "20"))  # seconds per call to Stripe
     # the platform's collection account for bank transfers (对公转账), shown to payers
     BANK_TRANSFER_ACCOUNT_NAME = os.environ.get("BANK_TRANSFER_ACCOUNT_NAME") or None
     BANK_TRANSFER_BANK_NAME = os.environ.get("BANK_TRANSFER_BANK_NAME") or None

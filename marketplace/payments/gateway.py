@@ -61,10 +61,14 @@ def _client() -> stripe.StripeClient:
         raise NotConfiguredError(_l("Online payment is not available here; please pay by bank "
                                     "transfer."))
     base = current_app.config.get("STRIPE_API_BASE") or None
-    ident = (key, base)
+    timeout = float(current_app.config.get("STRIPE_TIMEOUT") or 20)
+    ident = (key, base, timeout)
     if ident not in _clients:
         options = {"base_addresses": {"api": base}} if base else {}
-        _clients[ident] = stripe.StripeClient(key, max_network_retries=2, **options)
+        # a call that gets no answer in time is retried with the same idempotency key
+        _clients[ident] = stripe.StripeClient(
+            key, max_network_retries=2, http_client=stripe.new_default_http_client(timeout=timeout),
+            **options)
     return _clients[ident]
 
 

@@ -10,6 +10,7 @@ POSTs are stored by ``Idempotency-Key`` as Stripe does: the same key with the sa
 the first answer; the same key with another body is a 400 ``idempotency_error``. Scenario
 switches: ``fail_next(n)`` (500 before doing anything, so a retry may succeed),
 ``lose_next_replies(n)`` (do the work, store it, then drop the connection without answering),
+``answer_late(n, seconds)`` (do the work, store it, answer after the client's timeout),
 ``refund_mode`` (``"succeeded"``, ``"pending"`` — then ``settle_refund`` —, ``"failed"``).
 The test side drives customers (``complete_checkout``) and builds events signed for real with
 ``stripe.WebhookSignature.generate_signature_header``.
@@ -79,6 +80,8 @@ class FakeStripe:
             self.created_by_key: Counter = Counter()  # objects created per idempotency key
             self.failures_left = 0
             self.lost_replies_left = 0
+            self.slow_replies_left = 0
+            self.slow_seconds = 0.0
             self.refund_mode = "succeeded"
             self.clock: int | None = None  # unix time of created objects (None: now)
             self.counter = 0
@@ -91,6 +94,18 @@ class FakeStripe:
     def lose_next_replies(self, n: int = 1) -> None:
         with self.lock:
             self.lost_replies_left = n
+
+    def answer_late(self, n: int = 1, seconds: float = 1.5) -> None:
+        """Do the work, store it, and answer only after ``seconds`` (past the client's timeout)."""
+        with self.lock:
+            self.slow_replies_left, self.slow_seconds = n, seconds
+
+    def _late(self) -> float:
+        with self.lock:
+            if self.slow_replies_left > 0:
+                self.slow_replies_left -= 1
+                return self.slow_seconds
+            return 0.0
 
     def now(self) -> int:
         return self.clock if self.clock is not None else int(time.time())
@@ -312,6 +327,8 @@ def _handler(fake: FakeStripe):
                 except OSError:
                     pass
                 return
+            if delay := fake._late():  # the client has given up by now
+                time.sleep(delay)
             payload = json.dumps(response).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

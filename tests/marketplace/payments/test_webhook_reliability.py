@@ -217,3 +217,31 @@ def test_p3_create_session_and_refund_retries_create_one_object_per_key(stripe_f
           f"{sorted(set(sessions_per_key.values()) | set(refunds_per_key.values()))} "
           f"(sessions {len(stripe_fake.sessions)}, refunds {len(stripe_fake.refunds)})")
     print("P3 retry-refunds: " + result.output.strip().splitlines()[-1])
+
+
+def test_p3_timeouts_are_retried_with_the_same_key(stripe_fake, client, app):
+    """Stripe does the work but answers after our timeout (1 s here): the SDK's retry carries
+    the same key and is answered from Stripe's store; nothing is created twice."""
+    app.config["STRIPE_TIMEOUT"] = 1
+    try:
+        owed = completed_booking()
+        stripe_fake.answer_late(1, seconds=1.5)
+        payment, _url = stripe_payment(owed)
+        deliver(client, stripe_fake.event("checkout.session.completed",
+                                          stripe_fake.complete_checkout(payment.stripe_checkout_session_id)))
+        db.session.expire_all()
+        stripe_fake.answer_late(1, seconds=1.5)
+        refund = payments.refund_payment(db.session, db.session.get(Payment, payment.id),
+                                         key="p3:timeout", reason="p3")
+        db.session.commit()
+        db.session.expire_all()
+        refund = db.session.get(Refund, refund.id)
+    finally:
+        app.config["STRIPE_TIMEOUT"] = 20
+    created = dict(stripe_fake.created_by_key)
+    posts = sum(1 for m, _p, _k in stripe_fake.calls if m == "POST")
+    assert created == {f"payment:{payment.id}:checkout:v1": 1, f"refund:{refund.id}:v1": 1}
+    assert refund.status == RefundStatus.SUCCEEDED and posts == 4
+    assert_ledger_balanced()
+    print(f"P3 timeouts: 2 calls answered after the timeout, {posts} POSTs; objects created per "
+          f"idempotency key: {sorted(set(created.values()))}")
