@@ -51,7 +51,12 @@ def started_booking(db, world, *, approve=True):
     start = on_grid(now - timedelta(hours=1))
     world.instrument.opening_hours = {str(d): [["00:00", "24:00"]] for d in range(7)}
     db.session.flush()
-    booking = book(world, start, start + timedelta(hours=2), now=now - timedelta(days=2))
+    end = start + timedelta(hours=2)
+    overrun = end.astimezone(SHANGHAI)
+    if overrun.date() != start.astimezone(SHANGHAI).date():  # a booking ends by midnight (Beijing)
+        shift = timedelta(hours=overrun.hour, minutes=overrun.minute)
+        start, end = start - shift, end - shift
+    booking = book(world, start, end, now=now - timedelta(days=2))
     if approve:
         bookings.approve_booking(booking, world.lab_user, now - timedelta(days=2))
     db.session.commit()
@@ -606,6 +611,8 @@ def test_sweep_command_expires_requests_and_sends_reminders(app, db):
     world = make_world()
     late = started_booking(db, world, approve=False)  # still a request, and it has started
     start = on_grid(utcnow() + timedelta(hours=3))
+    if (start + timedelta(hours=1)).astimezone(SHANGHAI).date() != start.astimezone(SHANGHAI).date():
+        start -= timedelta(hours=1)  # a booking never crosses midnight in Beijing; still ≥ 2 h ahead
     soon = book(world, start, start + timedelta(hours=1))
     bookings.approve_booking(soon, world.lab_user, utcnow())
     db.session.commit()
