@@ -17,3 +17,14 @@ def close_due_command():
     succeeded = sum(1 for run in closed if run.state == "succeeded")
     click.echo(f"closed {len(closed)} campaigns: {succeeded} succeeded, "
                f"{len(closed) - succeeded} failed")
+
+
+@campaigns_group.command("refund-again")
+def refund_again_command():
+    """Ask again for the refunds Stripe refused on failed campaigns (each with a new key)."""
+    from marketplace.campaigns.pledges import refund_failed_again
+    from marketplace.extensions import db, utcnow
+
+    asked = refund_failed_again(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"asked again for {len(asked)} refunds")

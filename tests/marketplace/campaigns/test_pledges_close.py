@@ -245,9 +245,8 @@ def test_a_refund_stripe_refuses_is_asked_again(app, client, db, stripe_fake):
     from marketplace.campaigns import pledges as pledge_ops
 
     stripe_fake.refund_mode = "succeeded"
-    asked = pledge_ops.refund_failed_again(db.session, utcnow())
-    db.session.commit()
-    assert [p.id for p in asked] == [online.id]
+    result = app.test_cli_runner().invoke(args=["campaigns", "refund-again"])
+    assert result.exit_code == 0 and "asked again for 1 refunds" in result.output, result.output
     retry_refunds(app)
     assert statuses(backing) == ["refunded"]
     assert balance(backing.escrow) == 0
