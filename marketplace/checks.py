@@ -107,5 +107,11 @@ def check_campaign_escrow(session: Session) -> list[Break]:
     return campaign_escrow_problems(session)
 
 
+def check_payments(session: Session) -> list[Break]:
+    from marketplace.payments.checks import payment_problems
+
+    return payment_problems(session)
+
+
 ALL_CHECKS = (check_booking_holds, check_budgets, check_overlaps, check_settlement,
-              check_campaign_escrow)
+              check_campaign_escrow, check_payments)

@@ -237,3 +237,24 @@ def test_racing_confirmations_credit_once(app, db):
     assert credits == 120_000
     assert_ledger_balanced()
     print(f"racing confirmations: 4 at once, credited {credits // 120_000} time(s)")
+
+
+@pytest.mark.ledger_breaks
+def test_ledger_verify_reports_a_payment_marked_paid_without_its_money(db):
+    """``flask ledger verify`` checks the payments too (marketplace.payments.checks)."""
+    import sqlalchemy as sa
+
+    from marketplace.checks import ALL_CHECKS
+    from marketplace.ledger.queries import verify
+    from marketplace.payments.models import Payment
+
+    owed = completed_booking()
+    payment = _start(owed)
+    db.session.commit()
+    assert verify(db.session, ALL_CHECKS).ok
+    db.session.execute(sa.update(Payment).where(Payment.id == payment.id)
+                       .values(status="paid", paid_at=payment.created_at))
+    db.session.commit()
+    report = verify(db.session, ALL_CHECKS)
+    assert not report.ok and "payment_ledger" in report.verdict()
+    print(f"ledger verify on a planted payment break: {report.verdict()}")
