@@ -24,7 +24,7 @@ class Chart:
                                            "reimbursed")
         self.clearing = ops.open_account(session, "clearing:stripe", Asset.CNY, "clearing",
                                          allow_negative=True)
-        self.escrow = ops.open_account(session, "campaign:3:escrow", Asset.CNY, "escrow")
+        self.escrow = ops.open_account(session, "test:escrow:3", Asset.CNY, "escrow")
 
 
 def snapshot(session) -> tuple:

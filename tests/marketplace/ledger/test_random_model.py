@@ -34,7 +34,7 @@ INITIAL_ACCOUNTS = [
     ("provider:1:reimbursed", VOUCHER, "reimbursed", False),
     ("programme:1:expired", VOUCHER, "expired", False),
     ("clearing:stripe", CNY, "clearing", True),
-    *[(f"campaign:{n}:escrow", CNY, "escrow", False) for n in range(1, 3)],
+    *[(f"test:escrow:{n}", CNY, "escrow", False) for n in range(1, 3)],
     ("maker:1:payable", CNY, "payable", False),
 ]
 
