@@ -72,6 +72,8 @@ def load_demo_campaigns(users: dict, organizations: dict) -> dict[str, int]:
         elif campaign.status == ListingStatus.PUBLISHED:
             campaign.status, campaign.published_at = ListingStatus.DRAFT, None
     db.session.flush()
+    pledged = _demo_money_pledges(campaigns, users, now)
+    db.session.flush()
     counts = {state: 0 for state in CampaignState}
     for campaign in campaigns.values():
         counts[operations.state_of(campaign)] += 1
@@ -79,10 +81,41 @@ def load_demo_campaigns(users: dict, organizations: dict) -> dict[str, int]:
     statuses = dict(db.session.execute(sa.select(Listing.status, sa.func.count())
                                        .group_by(Listing.status)).all())
     return {"campaign_states_set": made, "campaigns_live": counts[CampaignState.LIVE],
+            "money_pledges": pledged,
             "campaigns_closed": counts[CampaignState.SUCCEEDED] + counts[CampaignState.FAILED],
             "published": statuses.get(ListingStatus.PUBLISHED, 0),
             "drafts": statuses.get(ListingStatus.DRAFT, 0),
             "archived": statuses.get(ListingStatus.ARCHIVED, 0)}
+
+
+def _demo_money_pledges(campaigns: dict, users: dict, now) -> int:
+    """筹资金 on the first live campaign of maker@'s team: two bank transfers from 太行精密 (sme@)
+    that the maker confirmed, one still waiting for the maker, one anonymous. Through the real
+    operations; the fixed request keys make a second run return the same pledges."""
+    from marketplace.campaigns import pledges
+    from marketplace.payments.models import PaymentMethod, PaymentStatus
+
+    maker, sme = users["maker@demo.czinno.cn"], users["sme@demo.czinno.cn"]
+    campaign = next((c for c in campaigns.values() if c.organization.is_member(maker)
+                     and operations.state_of(c) == CampaignState.LIVE), None)
+    if campaign is None:
+        return 0
+    backer_org = next((m.organization for m in sme.memberships), None)
+    made = 0
+    for n, (amount_fen, anonymous, confirmed) in enumerate(
+            ((300_000, False, True), (120_000, True, True), (50_000, False, False)), start=1):
+        pledge = pledges.pledge_money(
+            db.session, campaign, backer=sme, amount_fen=amount_fen, anonymous=anonymous,
+            method=PaymentMethod.BANK_TRANSFER, key=f"demo:pledge:{n}",
+            organization=backer_org, now=now - timedelta(days=2, hours=n))
+        payment = pledges.payment_of(db.session, pledge)
+        if confirmed and payment.status == PaymentStatus.PENDING:
+            from marketplace.payments import operations as payments
+
+            payments.confirm_bank_transfer(db.session, payment, user=maker,
+                                           now=now - timedelta(days=1, hours=n))
+        made += 1
+    return made
 
 
 def _force_live(campaign: Campaign, officer, went_live, days: int) -> None:
