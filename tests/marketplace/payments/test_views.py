@@ -7,6 +7,7 @@ import re
 from marketplace.extensions import db
 from marketplace.payments import operations as payments
 from marketplace.payments.models import Payment, PaymentStatus, RefundStatus
+from tests.e2e.test_catalogue import zh
 from tests.factories import make_user
 from tests.marketplace.payments.helpers import completed_booking
 
@@ -88,6 +89,9 @@ def test_online_payment_goes_to_checkout_and_the_return_page_waits(stripe_fake, 
     assert checkout.location.startswith("https://checkout.stripe.test/c/pay/cs_test_")
     assert client.post(f"/payments/{payment_id}/checkout").location == checkout.location
     assert len(stripe_fake.sessions) == 1
+    waiting = client.get(f"/payments/{payment_id}/return").get_data(as_text=True)
+    assert zh("We are confirming your payment") in waiting  # Chinese first
+    assert client.post("/language", data={"lang": "en", "next": "/"}).status_code == 302
     waiting = client.get(f"/payments/{payment_id}/return").get_data(as_text=True)
     assert "We are confirming your payment" in waiting
     db.session.expire_all()
