@@ -12,6 +12,7 @@ from marketplace.campaigns.models import (
     PledgedHours,
     ResourcePledge,
 )
+from marketplace.campaigns.pledge_models import Pledge, PledgeStatus
 from marketplace.demo import load_demo
 from marketplace.demo_campaigns import FAILED, SUBMITTED, SUCCEEDED
 from marketplace.extensions import db, utcnow
@@ -19,7 +20,7 @@ from marketplace.extensions import db, utcnow
 
 def _counts():
     return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (CampaignRun, ExpertiseOffer, ResourcePledge, PledgedHours)}
+            for model in (CampaignRun, ExpertiseOffer, ResourcePledge, PledgedHours, Pledge)}
 
 
 def test_demo_campaigns_in_every_state_and_idempotent():
@@ -43,6 +44,9 @@ def test_demo_campaigns_in_every_state_and_idempotent():
                                                      CampaignState.FAILED)), campaign.title_zh
         if campaign.run.state == CampaignState.LIVE:
             assert now < campaign.deadline, campaign.title_zh
+    money = db.session.scalars(sa.select(Pledge).order_by(Pledge.id)).all()
+    assert [p.status for p in money] == [PledgeStatus.PAID, PledgeStatus.PAID, PledgeStatus.PENDING]
+    assert len({p.campaign_id for p in money}) == 1 and money[0].campaign.run.state == CampaignState.LIVE
     grant = db.session.scalars(sa.select(PledgedHours)).one()
     assert grant.campaign_id == campaigns[SUCCEEDED].id and grant.minutes_granted == 600
     print(f"demo campaigns: {states.count(CampaignState.LIVE)} live, 1 submitted, 1 succeeded "
