@@ -31,7 +31,7 @@ class _FiguresPlugin:
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         if self.lines:
-            terminalreporter.write_sep("-", "booking figures")
+            terminalreporter.write_sep("-", "booking, payment and campaign figures")
             for name in sorted(self.lines):
                 terminalreporter.write_line(self.lines[name])
 

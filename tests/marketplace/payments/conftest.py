@@ -13,6 +13,18 @@ def english(db):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _figures_in_the_summary(request, capsys):
+    """What a payment test prints (its P1–P3 and other figures) also goes to the end-of-run
+    summary, beside the booking and campaign figures."""
+    from tests.marketplace.bookings.concurrency import report
+
+    yield
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    if lines:
+        report(request, request.node.nodeid, "\n".join(lines))
+
+
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 _KEYS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
 
