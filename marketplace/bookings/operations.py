@@ -9,7 +9,10 @@ Invariants:
   hold; the rest is released) or voided on rejection, cancellation or a no-show — always in the
   transaction that changes the booking's status, so status and holds never disagree;
 * a hold on a quota that has expired meanwhile goes back to the budget when it is released;
-* a retried request (same ``request_key``) returns the booking the first one made.
+* a retried request (same ``request_key``) returns the booking the first one made;
+* a prepaid self-paid share is squared with the charge in the transaction that fixes the charge
+  (excess refunded, a pending prepayment of a rejected or cancelled booking cancelled: see
+  ``payments.booking_payments.settle_self_paid``).
 Lock order, the same in every flow: booking → quotas → ledger accounts (sorted, all at once).
 """
 
@@ -41,6 +44,7 @@ from marketplace.extensions import db
 from marketplace.ledger import operations as ledger
 from marketplace.ledger.models import HoldStatus
 from marketplace.mail import send_mail
+from marketplace.payments import booking_payments
 from marketplace.money import format_fen
 from marketplace.transactions import begin_write, lock, lock_accounts
 from marketplace.urls import external_url
@@ -228,6 +232,7 @@ def reject_booking(booking: Booking, user, reason: str, now: datetime) -> Bookin
     booking.reject(user, reason.strip(), now)
     _release_holds(booking, "reject")
     campaign_hours.return_pledged_hours(db.session, booking, now)
+    booking_payments.settle_self_paid(db.session, booking, now=now, by=user)
     record_audit(user, "booking.reject", booking, before=before, after=booking.snapshot(),
                  note=reason)
     _notify_booking(booking, "rejected")
@@ -249,6 +254,7 @@ def cancel_booking(booking: Booking, user, reason: str, now: datetime) -> Bookin
     booking.cancel(user, (reason or "").strip(), fee, now)
     _release_holds(booking, "cancel")
     campaign_hours.return_pledged_hours(db.session, booking, now)
+    booking_payments.settle_self_paid(db.session, booking, now=now, by=user)
     record_audit(user, "booking.cancel", booking, before=before, after=booking.snapshot(),
                  note=reason)
     _notify_booking(booking, "cancelled")
@@ -266,6 +272,7 @@ def record_no_show(booking: Booking, user, now: datetime) -> Booking:
     before = booking.snapshot()
     booking.mark_no_show(user, fee, now)
     _release_holds(booking, "no_show")
+    booking_payments.settle_self_paid(db.session, booking, now=now, by=user)
     record_audit(user, "booking.no_show", booking, before=before, after=booking.snapshot())
     _notify_booking(booking, "no_show")
     return booking
@@ -291,6 +298,7 @@ def complete_booking(booking: Booking, user, actual_minutes: int, note: str,
     voucher_paid = _post_holds(booking, charged) if booking.holds else 0
     booking.complete(user, actual_minutes, charged, voucher_paid, (note or "").strip(),
                      (invoice_number or "").strip() or None, now)
+    booking_payments.settle_self_paid(db.session, booking, now=now, by=user)
     record_audit(user, "booking.complete", booking, before=before, after=booking.snapshot(),
                  note=note)
     _notify_booking(booking, "completed")
@@ -329,6 +337,7 @@ def expire_unanswered(now: datetime) -> int:
         booking.rejection_reason = _("The lab did not answer before the booking was due to start.")
         _release_holds(booking, "expire")
         campaign_hours.return_pledged_hours(db.session, booking, now)
+        booking_payments.settle_self_paid(db.session, booking, now=now)
         record_audit(None, "booking.expire", booking, before=before, after=booking.snapshot())
         _notify_booking(booking, "rejected")
     return len(ids)

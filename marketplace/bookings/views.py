@@ -48,6 +48,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, utcnow
 from marketplace.forms import apply_domain_error
 from marketplace.organizations.models import OrganizationKind
+from marketplace.payments import booking_payments
 from marketplace.vouchers import operations as vouchers
 from marketplace.vouchers.models import VoucherProgramme
 
@@ -203,8 +204,10 @@ def _render_show(booking: Booking, status: int = 200, **forms):
         "payment_form": BookingActionForm(formdata=None),
     }
     defaults.update(forms)
+    pay_fen = (booking_payments.amount_due(db.session, booking)
+               if booking.is_booker(current_user) else 0)
     return render_template("bookings/show.html", booking=booking, now=utcnow(),
-                           language=_language(), **defaults), status
+                           language=_language(), pay_fen=pay_fen, **defaults), status
 
 
 @bp.route("/bookings/<int:booking_id>")

@@ -178,7 +178,9 @@ def pay_booking(booking_id: int):
         else:
             db.session.commit()
             return redirect(url_for("payments.show", payment_id=payment.id))
-    return render_template("payments/pay_booking.html", booking=booking, form=form), status
+    return render_template("payments/pay_booking.html", booking=booking, form=form,
+                           amount_fen=booking_payments.amount_due(db.session, booking),
+                           in_advance=booking.is_open), status
 
 
 # ---------------------------------------------------------------------------------------------

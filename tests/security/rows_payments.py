@@ -109,7 +109,12 @@ PAYMENT_ROWS: list = [
     Row("payments.pay_booking", "GET", "under-way", "L    404  403  403  302  403  403",
         pay("owed"), extra=PENDING, **S3),
     Row("payments.pay_booking", "GET", "nothing-owed", "L    404  403  403  403  403  403",
+        pay("owed"), extra=PAID, **S3),
+    # an open booking's quoted own share may be paid in advance, by its organisation only
+    Row("payments.pay_booking", "GET", "prepay", "L    404  403  403  200  403  403",
         pay("requested"), **S3),
+    Row("payments.pay_booking", "POST", "prepay", "L    404  403  403  302! 403  403",
+        pay("requested"), data(method="bank_transfer"), **S3),
     Row("payments.pay_booking", "POST", "owed", "L    404  403  403  302! 403  403",
         pay("owed"), data(method="bank_transfer"), **S3),
     Row("payments.pay_booking", "POST", "missing", SIGNED_IN("L", "404"),
