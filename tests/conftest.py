@@ -288,3 +288,27 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture(scope="session")
+def fake_stripe_server():
+    """The local fake of Stripe's API (tests/fakes/stripe_server.py), once per session."""
+    from tests.fakes.stripe_server import FakeStripe
+
+    fake = FakeStripe()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def stripe_fake(app, db, fake_stripe_server):
+    """Stripe configured against the fake server (fresh state), for one test."""
+    from tests.fakes.stripe_server import WEBHOOK_SECRET
+
+    fake_stripe_server.reset()
+    keys = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
+    saved = {key: app.config.get(key) for key in keys}
+    app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                      STRIPE_API_BASE=fake_stripe_server.url)
+    yield fake_stripe_server
+    app.config.update(saved)

@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 
+WEBHOOK_SECRET = "whsec_test_0123456789abcdef"  # what the tests' app verifies webhooks with
+
 
 def decode_form(body: str) -> dict:
     """Stripe's form encoding (``a[b][0][c]=x``) back into nested dicts and lists."""

@@ -28,6 +28,7 @@ from marketplace.extensions import db, utcnow
 from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import operations as payments
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from tests.fakes.stripe_server import WEBHOOK_SECRET
 from tests.marketplace.bookings.concurrency import fast_passwords, report  # noqa: F401
 from tests.marketplace.campaigns.test_pledges import (
     assert_clean,
@@ -45,28 +46,6 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 SEED = int(os.environ.get("PLEDGE_SEED", "20261201"))
 WEBHOOK = "/payments/stripe/webhook"
-WEBHOOK_SECRET = "whsec_test_pledges_0123456789"
-_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
-
-
-@pytest.fixture(scope="module")
-def fake_stripe_server():
-    from tests.fakes.stripe_server import FakeStripe
-
-    fake = FakeStripe()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def stripe_fake(app, db, fake_stripe_server):
-    """Stripe configured against the fake server (fresh state), for one test."""
-    fake_stripe_server.reset()
-    saved = {key: app.config.get(key) for key in _KEYS}
-    app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                      STRIPE_API_BASE=fake_stripe_server.url)
-    yield fake_stripe_server
-    app.config.update(saved)
 
 
 def deliver(client, event: dict) -> int:

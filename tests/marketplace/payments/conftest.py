@@ -24,26 +24,3 @@ def _figures_in_the_summary(request, capsys):
     if lines:
         report(request, request.node.nodeid, "\n".join(lines))
 
-
-WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
-_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
-
-
-@pytest.fixture(scope="session")
-def fake_stripe_server():
-    from tests.fakes.stripe_server import FakeStripe
-
-    fake = FakeStripe()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def stripe_fake(app, db, fake_stripe_server):
-    """Stripe configured against the fake server (fresh state), for one test."""
-    fake_stripe_server.reset()
-    saved = {key: app.config.get(key) for key in _KEYS}
-    app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                      STRIPE_API_BASE=fake_stripe_server.url)
-    yield fake_stripe_server
-    app.config.update(saved)

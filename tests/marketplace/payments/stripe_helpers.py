@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.payments import operations as payments
 from marketplace.payments.booking_payments import start_booking_payment
 from marketplace.payments.models import PaymentMethod
-from tests.marketplace.payments.conftest import WEBHOOK_SECRET
+from tests.fakes.stripe_server import WEBHOOK_SECRET
 
 WEBHOOK = "/payments/stripe/webhook"
 

@@ -13,7 +13,7 @@ from marketplace.ledger.models import LedgerTransfer
 from marketplace.payments import accounts
 from marketplace.payments import operations as payments
 from marketplace.payments.models import Payment, PaymentStatus, Refund, RefundStatus, StripeEvent
-from tests.marketplace.payments.conftest import WEBHOOK_SECRET
+from tests.fakes.stripe_server import WEBHOOK_SECRET
 from tests.marketplace.payments.helpers import assert_ledger_balanced, balance, completed_booking
 from tests.marketplace.payments.stripe_helpers import deliver, sign, stripe_payment
 
