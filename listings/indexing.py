@@ -25,6 +25,7 @@ from listings.models import (
     ListingStatus,
     ResourceNeed,
     RewardTier,
+    Space,
 )
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def _prepare_documents(session: Session) -> None:
     documents, removed = [], []
     for listing_id in touched:
         listing = loaded.get(listing_id)
-        if listing is not None and listing.status == ListingStatus.PUBLISHED:
+        if listing is not None and listing.is_searchable:
             documents.append(document_for(listing))
         else:
             removed.append(listing_id)
@@ -169,9 +170,15 @@ def _load(session: Session, ids: Iterable[int] | None = None, batch: int = 500) 
 
 
 def rebuild_index(session: Session, directory: str, *, procs: int = 1) -> int:
-    """Recreate the index from every published listing; returns the number indexed."""
-    return search.rebuild(directory, (document_for(listing) for listing in _load(session)),
-                          procs=procs)
+    """Recreate the index from every searchable listing; returns the number indexed."""
+    return search.rebuild(directory, (document_for(listing) for listing in _load(session)
+                                      if listing.is_searchable), procs=procs)
+
+
+def searchable_condition(listing=Listing):
+    """SQL for ``Listing.is_searchable``: published, and a space with area left to let."""
+    return sa.and_(listing.status == ListingStatus.PUBLISHED, sa.not_(
+        sa.exists().where(Space.id == listing.id, Space.area_free_m2 <= 0)))
 
 
 @dataclass
@@ -190,7 +197,7 @@ class IndexReport:
 def check_index(session: Session, directory: str) -> IndexReport:
     """Compare the index with the database."""
     rows = session.execute(sa.select(Listing.id, Listing.updated_at)
-                           .where(Listing.status == ListingStatus.PUBLISHED)).all()
+                           .where(searchable_condition())).all()
     database = {row.id: int(row.updated_at.timestamp() * 1_000_000) for row in rows}
     indexed = search.indexed_versions(directory)
     return IndexReport(

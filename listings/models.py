@@ -21,10 +21,19 @@ class ListingKind(enum.StrEnum):
     TECHNOLOGY = "technology"
     SPACE = "space"
     CAMPAIGN = "campaign"
+    NEED = "need"  # step 5: an enterprise's need (技术需求), a reverse listing
 
     @property
     def label(self):
         return KIND_LABELS[self]
+
+    @property
+    def is_public(self) -> bool:
+        """Everyone may find it; a need is shown to verified organisations only."""
+        return self is not ListingKind.NEED
+
+
+PUBLIC_KINDS = tuple(kind for kind in ListingKind if kind.is_public)
 
 
 KIND_LABELS = {
@@ -32,6 +41,7 @@ KIND_LABELS = {
     ListingKind.TECHNOLOGY: _l("Technology"),
     ListingKind.SPACE: _l("Space"),
     ListingKind.CAMPAIGN: _l("Crowdfunding campaign"),
+    ListingKind.NEED: _l("Enterprise need"),
 }
 
 
@@ -132,6 +142,11 @@ class Listing(db.Model):
     def is_published(self) -> bool:
         return self.status == ListingStatus.PUBLISHED
 
+    @property
+    def is_searchable(self) -> bool:
+        """In the search index: published (a space also needs area left to let)."""
+        return self.is_published
+
     def can_view(self, user) -> bool:
         return self.is_published or self.can_edit(user) or bool(
             user and user.is_authenticated and user.is_officer)
@@ -163,7 +178,24 @@ PUBLISHER_KINDS = {
     ListingKind.TECHNOLOGY: {"university", "enterprise", "maker", "programme_office"},
     ListingKind.SPACE: {"park", "enterprise", "university", "programme_office"},
     ListingKind.CAMPAIGN: {"maker", "enterprise", "programme_office"},
+    ListingKind.NEED: {"enterprise", "maker"},
 }
+
+
+def can_see_needs(user) -> bool:
+    """Needs (技术需求) are for the providers who could answer them: members of a verified
+    organisation, and officers."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_officer:
+        return True
+    return any(m.organization.is_verified for m in user.memberships)
+
+
+def visible_kinds(user) -> tuple[ListingKind, ...]:
+    """The listing kinds ``user`` may find in search."""
+    return tuple(ListingKind) if can_see_needs(user) else PUBLIC_KINDS
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,6 +425,10 @@ class Space(Listing):
         return self.rent_fen_per_m2_month
 
     @property
+    def is_searchable(self) -> bool:
+        return self.is_published and self.area_free_m2 > 0
+
+    @property
     def category(self) -> str | None:
         return self.space_type.value
 
@@ -501,6 +537,73 @@ class RewardTier(db.Model):
     __table_args__ = (sa.CheckConstraint("min_pledge_fen > 0", name="min_pledge"),
                       sa.CheckConstraint("quantity_limit IS NULL OR quantity_limit > 0",
                                          name="quantity_limit"))
+
+
+# ---------------------------------------------------------------------------------------------
+class SolutionKind(enum.StrEnum):
+    """What would solve an enterprise's need."""
+
+    INSTRUMENT_TIME = "instrument_time"
+    TECHNOLOGY = "technology"
+    SPACE = "space"
+    EXPERTISE = "expertise"
+
+    @property
+    def label(self):
+        return {SolutionKind.INSTRUMENT_TIME: _l("Instrument time"),
+                SolutionKind.TECHNOLOGY: _l("Technology"),
+                SolutionKind.SPACE: _l("Space"),
+                SolutionKind.EXPERTISE: _l("Expertise")}[self]
+
+
+class Need(Listing):
+    """An enterprise's need (技术需求): a reverse listing that providers answer with proposals
+    (marketplace/needs). Published = open to proposals; solving or closing it archives it. Only
+    verified organisations' members and officers see it (``can_see_needs``)."""
+
+    __tablename__ = "needs"
+    __mapper_args__ = {"polymorphic_identity": ListingKind.NEED}
+
+    id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"),
+                                    primary_key=True)
+    solution_kinds: Mapped[list] = mapped_column(sa.JSON, default=list)  # SolutionKind values
+    budget_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # None = open to offers
+    deadline: Mapped[date | None] = mapped_column()  # answers wanted by this day (Beijing)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("budget_fen IS NULL OR budget_fen >= 0", name="budget"),)
+
+    @property
+    def price_fen(self) -> int | None:
+        return self.budget_fen
+
+    @property
+    def category(self) -> str | None:
+        return "need"
+
+    @property
+    def solutions(self) -> list[SolutionKind]:
+        return [SolutionKind(k) for k in self.solution_kinds or []]
+
+    @property
+    def is_solved(self) -> bool:
+        return self.solved_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_published and not self.is_solved
+
+    def labels(self) -> list:
+        return super().labels() + [kind.label for kind in self.solutions]
+
+    def can_view(self, user) -> bool:
+        if self.can_edit(user) or (user and user.is_authenticated and user.is_officer):
+            return True
+        return self.is_published and can_see_needs(user)
+
+    def solve(self, now: datetime) -> None:
+        self.solved_at = now
+        self.archive(now)
 
 
 class ListingPhoto(db.Model):

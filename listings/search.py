@@ -886,6 +886,7 @@ def optimize(index_dir) -> None:
 class SearchRequest:
     text: str = ""
     kind: str | None = None
+    kinds: tuple[str, ...] | None = None  # the kinds the searcher may see (None: all)
     district: str | None = None
     category: str | None = None
     price_min: int | None = None
@@ -1029,10 +1030,17 @@ def build_query(text: str):
     return _whoosh_query(parsed), list(parsed.labels)
 
 
+def _kinds_filter(kinds):
+    terms = [Term("kind", kind) for kind in sorted(kinds)]
+    return terms[0] if len(terms) == 1 else Or(terms)
+
+
 def _filters(request: SearchRequest):
     parts = []
     if request.kind:
         parts.append(Term("kind", request.kind))
+    if request.kinds is not None:
+        parts.append(_kinds_filter(request.kinds))
     if request.district:
         parts.append(Term("districts", request.district))
     if request.category:
@@ -1615,8 +1623,10 @@ def _known(searcher, word: str) -> bool:
         any(searcher.doc_frequency(f, t) for f in TEXT_FIELDS) for t in terms)
 
 
-def suggest(index_dir, prefix: str, limit: int = 8) -> list[dict[str, str]]:
-    """Titles and synonym terms starting with ``prefix`` (Chinese, English or pinyin initials)."""
+def suggest(index_dir, prefix: str, limit: int = 8,
+            kinds: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """Titles and synonym terms starting with ``prefix`` (Chinese, English or pinyin initials);
+    titles only of the listing ``kinds`` given (None: all)."""
     prefix = normalize(prefix).strip()[:40]
     if not prefix:
         return []
@@ -1640,7 +1650,8 @@ def suggest(index_dir, prefix: str, limit: int = 8) -> list[dict[str, str]]:
         clauses.append(Prefix("title", terms[-1]) if len(terms) == 1 else
                        And([Term("title", t) for t in terms[:-1]] + [Prefix("title", terms[-1])]))
     if clauses:
-        for hit in searcher.search(Or(clauses), limit=limit):
+        only = _kinds_filter(kinds) if kinds is not None else None
+        for hit in searcher.search(Or(clauses), limit=limit, filter=only):
             title = hit.get("title_zh") or hit.get("title_en") or ""
             if title and title not in seen:
                 seen.add(title)

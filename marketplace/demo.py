@@ -15,6 +15,11 @@ from marketplace.demo_catalogue import load_demo_catalogue
 from marketplace.demo_campaigns import load_demo_campaigns
 from marketplace.demo_payments import load_demo_payments
 from marketplace.demo_vouchers import load_demo_vouchers
+from marketplace.demo_conversations import load_demo_conversations
+from marketplace.demo_licence_fees import load_demo_licence_fees
+from marketplace.demo_licensing import load_demo_licensing
+from marketplace.demo_needs import load_demo_needs
+from marketplace.demo_spaces import load_demo_spaces
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.credit_code import complete
 from marketplace.organizations.models import (
@@ -427,6 +432,13 @@ def load_demo() -> dict[str, int]:
     payments = load_demo_payments(users, organizations)
     db.session.flush()
     campaigns = load_demo_campaigns(users, organizations)
+    db.session.flush()
+    # step 5: needs, licensing, leasing, conversations and reviews
+    deals: dict[str, int] = {}
+    for load in (load_demo_needs, load_demo_licensing, load_demo_licence_fees, load_demo_spaces,
+                 load_demo_conversations):
+        deals.update(load(users, organizations))
+        db.session.flush()
     return {"users_created": created_users, "organizations_created": created_orgs,
             "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue,
-            **vouchers, **payments, **campaigns}
+            **vouchers, **payments, **campaigns, **deals}

@@ -7,6 +7,7 @@ from listings.models import (  # noqa: F401,E402
     Instrument,
     Listing,
     ListingPhoto,
+    Need,
     ResourceNeed,
     RewardTier,
     Space,
@@ -22,6 +23,13 @@ from marketplace.organizations.models import OrganizationRelation  # noqa: F401
 from marketplace.payments import models as _payments_models  # noqa: F401
 from marketplace.campaigns import models as _campaign_models  # noqa: F401
 from marketplace.campaigns import pledge_models as _pledge_models  # noqa: F401
+# step 5
+from marketplace.conversations import models as _conversation_models  # noqa: F401
+from marketplace.licensing import models as _licensing_models  # noqa: F401
+from marketplace.licensing import fee_models as _licence_fee_models  # noqa: F401
+from marketplace.spaces import models as _space_models  # noqa: F401
+from marketplace.needs import models as _need_models  # noqa: F401
+from marketplace.reviews import models as _review_models  # noqa: F401
 from marketplace.settlement.models import ReimbursementBatch, ReimbursementItem  # noqa: F401
 from marketplace.vouchers.models import (  # noqa: F401
     FundingLayer,

@@ -29,8 +29,9 @@ from listings.models import (
     ListingStatus,
     PatentType,
     SpaceType,
+    visible_kinds,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, NotAllowedError
 from marketplace.extensions import db, limiter
 from marketplace.money import MoneyFormatError, parse_yuan
 from marketplace.publishing.forms import ActionForm
@@ -74,6 +75,10 @@ class BadFilterError(DomainError):
     code = "bad_filter"
 
 
+class NeedsHiddenError(NotAllowedError):
+    code = "needs_hidden"
+
+
 def _int_arg(name: str, *, yuan: bool = False, strict: bool = False) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
@@ -92,8 +97,13 @@ def _int_arg(name: str, *, yuan: bool = False, strict: bool = False) -> int | No
 def search_request_from_args(*, api: bool) -> search.SearchRequest:
     """Read the query string; the HTML page ignores bad filters, the API refuses them (400)."""
     kind = request.args.get("kind") or None
-    if kind not in {k.value for k in ListingKind}:
+    kinds = tuple(k.value for k in visible_kinds(current_user))
+    if kind not in kinds:
         if kind and api:
+            if kind in {k.value for k in ListingKind}:
+                raise NeedsHiddenError(
+                    "enterprise needs are shown to members of verified organisations only",
+                    "kind")
             raise BadFilterError("unknown 'kind'", "kind")
         kind = None
     district = request.args.get("district") or None
@@ -114,7 +124,7 @@ def search_request_from_args(*, api: bool) -> search.SearchRequest:
     price_suffix = "" if api else "_yuan"
     return search.SearchRequest(
         text=(request.args.get("q") or "")[:2000],
-        kind=kind, district=district,
+        kind=kind, kinds=None if len(kinds) == len(ListingKind) else kinds, district=district,
         category=(request.args.get("category") or None),
         price_min=_int_arg("price_min" + price_suffix, yuan=not api, strict=api),
         price_max=_int_arg("price_max" + price_suffix, yuan=not api, strict=api),
@@ -161,7 +171,7 @@ def index():
     highlights = {listing.id: _highlighted(listing, result.terms, language) for listing in listings}
     return render_template(
         "catalogue/index.html", result=result, listings=listings, highlights=highlights,
-        request_args=search_request, language=language, kinds=list(ListingKind),
+        request_args=search_request, language=language, kinds=list(visible_kinds(current_user)),
         district_choices=area_choices(), category_label=category_label, area_name=area_name,
         kind_label=lambda value: ListingKind(value).label,
         sorts=SORTS, args=request.args)
@@ -261,7 +271,7 @@ def api_search():
         results=items, total=result.total, page=result.page, pages=result.pages,
         per_page=search_request.per_page, facets=result.facets,
         suggestion=result.suggestion, relaxed=result.relaxed,
-        query={k: v for k, v in asdict(search_request).items() if k != "facets"},
+        query={k: v for k, v in asdict(search_request).items() if k not in ("facets", "kinds")},
     )
 
 
@@ -279,7 +289,9 @@ def api_show(listing_id: int):
 def api_suggest():
     """Suggestions as you type: titles and synonym terms (Chinese, English, pinyin initials)."""
     prefix = (request.args.get("q") or "")[:40]
-    suggestions = search.suggest(current_app.config["SEARCH_INDEX_DIR"], prefix)
+    kinds = tuple(k.value for k in visible_kinds(current_user))
+    suggestions = search.suggest(current_app.config["SEARCH_INDEX_DIR"], prefix,
+                                 kinds=None if len(kinds) == len(ListingKind) else kinds)
     for item in suggestions:
         if item.get("type") == "listing":
             item["url"] = url_for("catalogue.show", listing_id=int(item["id"]))

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import refresh
 from flask_login import current_user, login_required
 
-from listings.models import Listing, ListingKind, ListingStatus
+from listings.models import PUBLIC_KINDS, Listing, ListingStatus
 from marketplace.extensions import db
 from marketplace.organizations.models import Organization, OrganizationKind, VerificationStatus
 from marketplace.security import safe_next
@@ -35,7 +35,7 @@ def index():
         sa.select(Listing.kind, sa.func.count())
         .where(Listing.status == ListingStatus.PUBLISHED).group_by(Listing.kind)).all())
     return render_template("main/index.html", counts=counts, kinds=OrganizationKind,
-                           listing_counts=listing_counts, listing_kinds=list(ListingKind))
+                           listing_counts=listing_counts, listing_kinds=list(PUBLIC_KINDS))
 
 
 @bp.route("/dashboard")

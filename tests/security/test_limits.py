@@ -553,6 +553,19 @@ from tests.security.limits_pledges import PLEDGE_BUTTONS, PLEDGE_FORMS  # noqa: 
 FORMS += PAYMENT_FORMS + CAMPAIGN_FORMS + PLEDGE_FORMS
 STEP4_BUTTONS = PAYMENT_BUTTONS | CAMPAIGN_BUTTONS | PLEDGE_BUTTONS
 
+# step 5
+from tests.security.limits_conversations import CONVERSATION_BUTTONS, CONVERSATION_FORMS  # noqa: E402
+from tests.security.limits_licence_fees import LICENCE_FEE_BUTTONS, LICENCE_FEE_FORMS  # noqa: E402
+from tests.security.limits_licensing import LICENSING_BUTTONS, LICENSING_FORMS  # noqa: E402
+from tests.security.limits_needs import NEED_BUTTONS, NEED_FORMS  # noqa: E402
+from tests.security.limits_reviews import REVIEW_BUTTONS, REVIEW_FORMS  # noqa: E402
+from tests.security.limits_spaces import SPACE_BUTTONS, SPACE_FORMS  # noqa: E402
+
+FORMS += (CONVERSATION_FORMS + LICENSING_FORMS + LICENCE_FEE_FORMS + SPACE_FORMS + NEED_FORMS
+          + REVIEW_FORMS)
+STEP4_BUTTONS |= (CONVERSATION_BUTTONS | LICENSING_BUTTONS | LICENCE_FEE_BUTTONS | SPACE_BUTTONS
+                  | NEED_BUTTONS | REVIEW_BUTTONS)
+
 
 @pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
 def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figures, form):
