@@ -1,0 +1,19 @@
+"""Licensing tests read messages in English (the Chinese catalogue is checked elsewhere)."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+
+
+@pytest.fixture(autouse=True)
+def english(db):
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def scene(db):
+    from tests.marketplace.licensing.helpers import build_scene
+
+    return build_scene()
