@@ -40,6 +40,7 @@ from listings.models import (
     LegalStatus,
     LicensingMode,
     PatentType,
+    SolutionKind,
     SpaceType,
 )
 from marketplace.forms import select_choices
@@ -400,8 +401,27 @@ class CampaignForm(ListingForm):
         return data
 
 
+class NeedForm(ListingForm):
+    """An enterprise's need (技术需求): what would solve it, budget, deadline."""
+
+    solution_kinds = MultiCheckboxField(
+        _l("What would solve it"),
+        choices=select_choices((k.value, k.label) for k in SolutionKind))
+    budget_fen = YuanField(_l("Budget (yuan)"),
+                           description=_l("Leave empty if you are open to offers."))
+    deadline = DateField(_l("Answers wanted by"), validators=[DataRequired()],
+                         description=_l("Proposals are accepted until the end of this day "
+                                        "(Beijing time)."))
+
+    SPECIFIC = ("solution_kinds", "budget_fen", "deadline")
+
+    def validate_solution_kinds(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one kind of solution."))
+
+
 FORMS = {"instrument": InstrumentForm, "technology": TechnologyForm, "space": SpaceForm,
-         "campaign": CampaignForm}
+         "campaign": CampaignForm, "need": NeedForm}
 
 
 class PhotoForm(FlaskForm):

@@ -30,10 +30,12 @@ from listings.models import (
     ListingKind,
     ListingPhoto,
     ListingStatus,
+    Need,
     PatentType,
     ResourceNeed,
     RewardTier,
     Space,
+    SolutionKind,
     SpaceType,
     Technology,
 )
@@ -48,7 +50,7 @@ from marketplace.reference import get_area
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MODELS = {ListingKind.INSTRUMENT: Instrument, ListingKind.TECHNOLOGY: Technology,
-          ListingKind.SPACE: Space, ListingKind.CAMPAIGN: Campaign}
+          ListingKind.SPACE: Space, ListingKind.CAMPAIGN: Campaign, ListingKind.NEED: Need}
 PHOTO_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 8
@@ -131,7 +133,27 @@ def _clean(kind: ListingKind, values: dict, listing: Listing | None = None) -> d
             if set(linked) - found:
                 raise DomainError(_("A linked listing must be a published instrument or space."),
                                   "resource_needs")
+    elif kind == ListingKind.NEED:
+        _clean_need(values, listing)
     return values
+
+
+def _clean_need(values: dict, listing: Listing | None) -> None:
+    """A need: at least one kind of solution, a budget of zero or more (None = open to offers),
+    a deadline (Beijing date) not in the past unless it is the one already stored."""
+    kinds = values.get("solution_kinds") or []
+    if not kinds or any(k not in {x.value for x in SolutionKind} for k in kinds):
+        raise DomainError(_("Choose at least one kind of solution."), "solution_kinds")
+    values["solution_kinds"] = [k.value for k in SolutionKind if k.value in kinds]
+    budget = values.get("budget_fen")
+    if budget is not None and (not isinstance(budget, int) or budget < 0):
+        raise DomainError(_("Enter a budget of zero or more, or leave it empty."), "budget_fen")
+    deadline = values.get("deadline")
+    if deadline is None:
+        raise DomainError(_("Give a deadline for answers."), "deadline")
+    unchanged = listing is not None and getattr(listing, "deadline", None) == deadline
+    if not unchanged and deadline < utcnow().astimezone(SHANGHAI).date():
+        raise DomainError(_("The deadline cannot be in the past."), "deadline")
 
 
 def _apply(listing: Listing, values: dict) -> None:
@@ -191,6 +213,8 @@ def publish_listing(listing: Listing, actor) -> None:
         return
     if isinstance(listing, Campaign):  # published by going live after review, not here
         campaign_rules.check_campaign_publish(listing)
+    if isinstance(listing, Need) and listing.is_solved:
+        raise InvalidStateError(_("A solved need cannot be published again."))
     listing.publish(utcnow())
     listing.updated_at = utcnow()
     record_audit(actor, "listing.published", listing)
@@ -204,6 +228,10 @@ def archive_listing(listing: Listing, actor) -> None:
         return
     if isinstance(listing, Campaign):
         campaign_rules.check_campaign_archive(listing)
+    if isinstance(listing, Need):  # closed without a solution: so are its open proposals
+        from marketplace.needs.operations import close_open_proposals
+
+        close_open_proposals(db.session, listing, utcnow())
     listing.archive(utcnow())
     listing.updated_at = utcnow()
     record_audit(actor, "listing.archived", listing)
@@ -217,6 +245,13 @@ def delete_listing(listing: Listing, actor) -> None:
         raise InvalidStateError(_("Archive the listing before deleting it."))
     if isinstance(listing, Campaign):
         campaign_rules.check_campaign_delete(listing)
+    if isinstance(listing, Need):  # the providers keep the record of what they proposed
+        from marketplace.needs.models import NeedProposal
+
+        if db.session.scalar(sa.select(sa.func.count()).select_from(NeedProposal)
+                             .where(NeedProposal.need_id == listing.id)):
+            raise InvalidStateError(_("A need that has received proposals cannot be deleted; "
+                                      "it stays archived."))
     record_audit(actor, "listing.deleted", listing, before={"title": listing.title_for("zh")})
     names = [photo.storage_name for photo in listing.photos]
     db.session.delete(listing)
