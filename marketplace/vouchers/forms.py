@@ -33,7 +33,11 @@ from marketplace.extensions import db
 from marketplace.forms import select_choices
 from marketplace.organizations.models import Organization, VerificationStatus
 from marketplace.publishing.forms import MultiCheckboxField, YuanField
-from marketplace.vouchers.models import AdmissionStatus
+from marketplace.vouchers.models import (
+    TECHNOLOGY_TRANSFER,
+    TECHNOLOGY_TRANSFER_LABEL,
+    AdmissionStatus,
+)
 from marketplace.vouchers.operations import LayerSpec
 
 MAX_LAYERS = 4
@@ -84,7 +88,8 @@ class PercentField(StringField):
 
 
 def _category_choices():
-    return select_choices((c.value, label) for c, label in INSTRUMENT_CATEGORY_LABELS.items())
+    return select_choices([*((c.value, label) for c, label in INSTRUMENT_CATEGORY_LABELS.items()),
+                           (TECHNOLOGY_TRANSFER, TECHNOLOGY_TRANSFER_LABEL)])
 
 
 class ProgrammeRulesForm(FlaskForm):

@@ -19,6 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
 
 BP = 10_000  # basis points in a whole
+# a service, not an instrument category: listed in ``eligible_categories`` when the programme's
+# vouchers may pay part of a licence fee (licensing/fees); never implied by an empty list
+TECHNOLOGY_TRANSFER = "technology_transfer"
+TECHNOLOGY_TRANSFER_LABEL = _l("Technology transfer services (licence fees)")
 
 
 class ProgrammeStatus(enum.StrEnum):
@@ -50,7 +54,8 @@ class VoucherProgramme(db.Model):
     validity_days: Mapped[int] = mapped_column(default=365)
     # a bill below this may be paid entirely by voucher (None: never)
     full_payment_threshold_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
-    # instrument categories (InstrumentCategory values) the vouchers pay for; empty = all
+    # instrument categories (InstrumentCategory values) the vouchers pay for, none listed = all;
+    # and TECHNOLOGY_TRANSFER if they pay for technology transfer services (licence fees)
     eligible_categories: Mapped[list] = mapped_column(sa.JSON, default=list)
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
@@ -89,7 +94,15 @@ class VoucherProgramme(db.Model):
         return self.status == ProgrammeStatus.OPEN
 
     def covers_category(self, category: str | None) -> bool:
-        return not self.eligible_categories or category in self.eligible_categories
+        listed = list(self.eligible_categories or [])
+        if category == TECHNOLOGY_TRANSFER:
+            return TECHNOLOGY_TRANSFER in listed
+        instruments = [c for c in listed if c != TECHNOLOGY_TRANSFER]
+        return not instruments or category in instruments
+
+    @property
+    def admits_technology_transfer(self) -> bool:
+        return self.covers_category(TECHNOLOGY_TRANSFER)
 
     def snapshot(self) -> dict:
         return {

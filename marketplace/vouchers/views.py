@@ -31,6 +31,8 @@ from marketplace.vouchers.forms import (
 )
 from marketplace.vouchers.models import (
     BP,
+    TECHNOLOGY_TRANSFER,
+    TECHNOLOGY_TRANSFER_LABEL,
     ApplicationStatus,
     ProgrammeStatus,
     ProviderAdmission,
@@ -55,7 +57,9 @@ def percent(share_bp: int | None) -> str:
 
 @bp.app_template_filter("category_label")
 def category_label(value: str) -> str:
-    """An instrument category value in the user's language."""
+    """An instrument category value (or technology transfer) in the user's language."""
+    if value == TECHNOLOGY_TRANSFER:
+        return str(TECHNOLOGY_TRANSFER_LABEL)
     try:
         return str(INSTRUMENT_CATEGORY_LABELS[InstrumentCategory(value)])
     except ValueError:
