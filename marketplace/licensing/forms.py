@@ -17,7 +17,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from marketplace.feedback import MAX_FEEDBACK_NOTE, DeclineReason
 from marketplace.forms import select_choices
@@ -136,7 +143,7 @@ class OfferForm(FlaskForm):
             row = entry.form
             if not (row.title.data or "").strip() and (row.amount.data or row.due.data):
                 row.title.errors = [*row.title.errors, str(_l("Give the milestone a title."))]
-                raise ValueError(str(_l("Each milestone needs a title.")))
+                raise ValidationError(_l("Each milestone needs a title."))
 
     def terms(self) -> dict:
         """The form's values as the operations' ``terms``."""
