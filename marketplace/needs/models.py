@@ -41,12 +41,12 @@ class ProposalStatus(enum.StrEnum):
 
 
 PROPOSAL_STATUS_LABELS = {
-    ProposalStatus.SUBMITTED: _l("Submitted"),
+    ProposalStatus.SUBMITTED: _l("Awaiting an answer"),
     ProposalStatus.SHORTLISTED: _l("Shortlisted"),
     ProposalStatus.DECLINED: _l("Declined"),
     ProposalStatus.WITHDRAWN: _l("Withdrawn"),
     ProposalStatus.CHOSEN: _l("Chosen"),
-    ProposalStatus.CLOSED: _l("Closed"),
+    ProposalStatus.CLOSED: _l("Closed with the need"),
 }
 OPEN_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED)
 

@@ -127,8 +127,12 @@ def test_conversation_button_only_when_the_route_exists(client, auth, world, app
     text = client.get(f"/listings/{need.id}").get_data(as_text=True)
     exists = "conversations.start" in app.view_functions
     assert ('data-testid="converse"' in text) == exists
-    if exists:
+    if exists:  # the owner opens a conversation with the provider about the need
         assert f'name="with_organization_id" value="{world.university.id}"' in text
+        response = client.post(f"/conversations/start/{need.id}",
+                               data={"with_organization_id": str(world.university.id)})
+        assert response.status_code == 302
+        assert "/conversations/" in response.headers["Location"]
 
 
 # --- proposing -----------------------------------------------------------------------------------
