@@ -40,7 +40,8 @@ from marketplace.conversations.models import (
 from marketplace.errors import ConflictError, DomainError, NotAllowedError, NotFoundError
 from marketplace.extensions import utcnow
 from marketplace.mail import send_mail
-from marketplace.post_commit import after_commit, after_rollback
+from marketplace.post_commit import after_rollback
+from marketplace.transactions import begin_write
 from marketplace.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def open_conversation(session: Session, user, *, listing, with_organization=None
         if not other.is_verified:
             raise NotAllowedError(_l("Only members of a verified organisation can start a "
                                      "conversation."))
+    begin_write(session)  # SQLite: the writer lock before the read that decides
     existing = _find(session, listing.id, other.id)
     if existing is not None:
         return existing
@@ -130,6 +132,7 @@ def post_message(session: Session, conversation: Conversation, user, body: str, 
     attachments = list(attachments)
     if len(attachments) > MAX_ATTACHMENTS:
         raise DomainError(_l("At most %(n)d files per message.", n=MAX_ATTACHMENTS), "attachment")
+    begin_write(session)
     other = conversation.other_side(side)
     to_mail = [u for u in _members(other) if unread_count(session, conversation, u) == 0]
     now = utcnow()
@@ -262,6 +265,7 @@ def mark_read(session: Session, conversation: Conversation, user, up_to: int | N
             Message.conversation_id == conversation.id)) or 0
     if up_to <= _marker(session, conversation.id, user.id):
         return False
+    begin_write(session)
     moved = session.execute(
         sa.update(ConversationRead)
         .where(ConversationRead.conversation_id == conversation.id,

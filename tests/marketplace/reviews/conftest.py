@@ -1,0 +1,12 @@
+"""Operations are read in English here (their messages are asserted on)."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+
+
+@pytest.fixture(autouse=True)
+def english(db):
+    with force_locale("en"):
+        yield
