@@ -36,6 +36,7 @@ def _offer(w, area=500, key=None, user=None, **kw):
 # --- viewings -----------------------------------------------------------------------------
 def test_viewing_request_accept_and_mail_both_ways(outbox):
     w = make_leasing()
+    w.tenant.locale = "en"  # mail goes out in each recipient's language (zh by default)
     times = [later(3, 10), later(2, 15)]
     viewing = ops.request_viewing(db.session, w.space, w.tenant, times=times, note="看看层高",
                                   now=utcnow())
@@ -44,6 +45,7 @@ def test_viewing_request_accept_and_mail_both_ways(outbox):
     assert viewing.options == sorted(times)  # kept in time order, stored in UTC
     assert viewing.tenant_org_id == w.tenant_org.id
     assert [m.recipient for m in outbox()] == [w.landlord.email]
+    assert w.space.title_zh in outbox()[0].subject
     ops.accept_viewing(db.session, viewing, w.landlord, chosen=viewing.options[1], now=utcnow())
     db.session.commit()
     assert viewing.status == ViewingStatus.ACCEPTED
