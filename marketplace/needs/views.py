@@ -1,4 +1,5 @@
-"""Enterprise needs (技术需求): proposals that link providers' listings, shortlisting, decline feedback, solving.
+"""Enterprise needs (技术需求): proposals that link providers' listings, shortlisting, decline
+feedback, solving.
 
 The need itself is a listing: posted, edited, published and archived through ``publishing``, shown
 by ``catalogue.show`` (templates/catalogue/show_need.html, whose data comes from the

@@ -118,6 +118,9 @@ def test_need_page_in_both_languages_for_provider_and_owner(client, auth, world)
     for testid in ("proposal", "shortlist", "solve", "decline-form"):
         assert f'data-testid="{testid}"' in text
     assert "我们的专利可以解决" in text and 'data-testid="propose-form"' not in text
+    _as(client, auth, world.officer)  # officers look, they do not act
+    text = client.get(f"/listings/{need.id}").get_data(as_text=True)
+    assert 'data-testid="proposal"' in text and 'data-testid="solve"' not in text
 
 
 def test_conversation_button_only_when_the_route_exists(client, auth, world, app):
