@@ -133,7 +133,9 @@ def _keyed(form):
 
 def _preview_choice(form, name: str):
     """The choice to preview: the form's (on POST) or the query's (on GET)."""
-    value = getattr(form, name).data if form.is_submitted() else request.args.get(name)
+    value = getattr(form, name).data
+    if not form.is_submitted() and name in request.args:
+        value = request.args[name]
     if value in (None, "", NO_VOUCHER) or not str(value).isdigit():
         return None
     return int(value)

@@ -26,6 +26,9 @@ from tests.marketplace.licensing.test_fee_world import (
     key,
     take,
 )
+from tests.marketplace.bookings.concurrency import fast_passwords  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def balance(code: str) -> int:
