@@ -288,6 +288,9 @@ class Lease(db.Model):
     def can_view(self, user) -> bool:
         return self.is_participant(user) or _is_officer(user)
 
+    def can_end(self, user) -> bool:
+        return self.landlord_organization.is_member(user)
+
     def end(self, now: datetime) -> None:
         if self.status != LeaseStatus.ACTIVE:
             raise InvalidStateError(_l("This lease has already ended."))

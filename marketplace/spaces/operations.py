@@ -10,7 +10,8 @@ Invariants:
   at 0 the space leaves search (``Space.is_searchable``) when the transaction commits;
 * accepting an accepted offer again (a double click) answers with its one lease (``offer_id`` is
   unique on leases); the same offer form sent twice (one request key) makes one offer.
-Lock order: space → offer/viewing. Operations flush, never commit; mail goes after commit.
+Ending a lease gives its area back (never above the listed area). Lock order: space →
+offer/lease/viewing. Operations flush, never commit; mail goes after commit.
 """
 
 from __future__ import annotations
@@ -333,6 +334,30 @@ def withdraw_lease_offer(session: Session, offer: LeaseOffer, user, *,
     record_audit(user, "lease_offer.withdraw", offer)
     _notify(offer.space.organization, offer, "withdrawn")
     return offer
+
+
+def end_lease(session: Session, lease: Lease, user, *, now: datetime) -> Lease:
+    """The landlord records that the lease has ended (its term ran out, or the parties ended
+    it early): its area is free again, and the space is back in search if it had left."""
+    if not lease.can_end(user):
+        raise NotAllowedError(_("Only the landlord can record that the lease has ended."))
+    space = lock(session, Space, lease.space_id)
+    lease = lock(session, Lease, lease.id)
+    lease.end(now)
+    space.area_free_m2 = min(space.area_m2, space.area_free_m2 + lease.area_m2)
+    session.flush()
+    record_audit(user, "lease.end", lease, after={"area_free_m2": space.area_free_m2})
+    link = external_url("spaces.lease", lease_id=lease.id)
+    for membership in lease.tenant_organization.memberships:
+        member = membership.user
+        if member is None or not member.is_active:
+            continue
+        with force_locale(member.locale or "zh_CN"):
+            body = _("Space: %(title)s (%(landlord)s)", title=space.title_for("zh"),
+                     landlord=space.organization.name_zh)
+            send_mail(member.email, _("Lease %(number)s has ended", number=lease.number),
+                      f"{body}\n\n{link}")
+    return lease
 
 
 # ---------------------------------------------------------------------------------------------

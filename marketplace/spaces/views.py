@@ -385,8 +385,36 @@ def lease(lease_id: int):
     lease = db.get_or_404(Lease, lease_id)
     if not lease.can_view(current_user):
         abort(404)
+    return _render_lease(lease)
+
+
+def _render_lease(lease: Lease, status: int = 200, action_form=None):
     return render_template("spaces/lease.html", lease=lease, space=lease.space, deal=lease,
-                           deal_kind="lease", language=_language())
+                           deal_kind="lease", action_form=action_form or ActionForm(formdata=None),
+                           language=_language()), status
+
+
+@bp.route("/leases/<int:lease_id>/end", methods=["POST"])
+@login_required
+def end_lease(lease_id: int):
+    """The landlord records that the lease has ended; its area is free again."""
+    lease = db.get_or_404(Lease, lease_id)
+    if not lease.can_view(current_user):
+        abort(404)
+    if not lease.can_end(current_user):
+        abort(403)
+    form = ActionForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            operations.end_lease(db.session, lease, acting_user(), now=utcnow())
+        except DomainError as error:
+            status = _refused(form, error)
+        else:
+            db.session.commit()
+            flash(_("The lease is recorded as ended; its area is free again."), "info")
+            return redirect(url_for("spaces.lease", lease_id=lease_id))
+    return _render_lease(db.session.get(Lease, lease_id), status, form)
 
 
 @bp.route("/mine")

@@ -1,8 +1,8 @@
 """S8 bad-input cases for the spaces forms (step 5); appended in ``test_limits``.
 
 The world is that of the S1 rows (``rows_spaces.space_world``): org B (other_org) asks about
-org A's space; owner_a answers. Accepting an offer, withdrawing it and cancelling a viewing are
-buttons (CSRF only)."""
+org A's space; owner_a answers. Accepting an offer, withdrawing it, cancelling a viewing and
+ending a lease are buttons (CSRF only)."""
 
 from __future__ import annotations
 
@@ -83,4 +83,4 @@ SPACE_FORMS: list = [
 ]
 # fmt: on
 SPACE_BUTTONS: set[str] = {"spaces.accept_offer", "spaces.withdraw_offer",
-                           "spaces.cancel_viewing"}
+                           "spaces.cancel_viewing", "spaces.end_lease"}

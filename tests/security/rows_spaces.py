@@ -45,10 +45,12 @@ def space_world(w) -> None:
                                     now=now)
 
     offers = {"open": offer("open", 500), "big": offer("big", 1200),
-              "leased": offer("leased", 1000)}
+              "leased": offer("leased", 1000), "ended": offer("ended", 100)}
     lease = ops.accept_lease_offer(db.session, offers["leased"], owner, now=now)
+    ended = ops.accept_lease_offer(db.session, offers["ended"], owner, now=now)
+    ops.end_lease(db.session, ended, owner, now=now)
     db.session.commit()
-    w.extra.update(space=space.id, draft=draft.id, lease=lease.id,
+    w.extra.update(space=space.id, draft=draft.id, lease=lease.id, ended=ended.id,
                    **{f"viewing_{k}": v.id for k, v in viewings.items()},
                    **{f"offer_{k}": v.id for k, v in offers.items()})
 
@@ -178,9 +180,15 @@ SPACE_ROWS: list = [
     # --- leases, my leasing ------------------------------------------------------------------
     Row("spaces.lease", "GET", "active", SEEN, lambda w: f"/spaces/leases/{w.extra['lease']}",
         **S),
-    Row("spaces.lease", "GET", "missing", NONE, fixed_missing := (
-        lambda w: f"/spaces/leases/{MISSING}"), **S),
+    Row("spaces.lease", "GET", "missing", NONE, lambda w: f"/spaces/leases/{MISSING}", **S),
+    Row("spaces.end_lease", "GET", "", ALL("405"),
+        lambda w: f"/spaces/leases/{w.extra['lease']}/end", **S),
+    Row("spaces.end_lease", "POST", "active", LANDLORD.format("302!"),
+        lambda w: f"/spaces/leases/{w.extra['lease']}/end", **S),
+    Row("spaces.end_lease", "POST", "ended", LANDLORD.format("409"),
+        lambda w: f"/spaces/leases/{w.extra['ended']}/end", **S),
+    Row("spaces.end_lease", "POST", "missing", NONE, lambda w: f"/spaces/leases/{MISSING}/end",
+        **S),
     Row("spaces.mine", "GET", "", SIGNED_IN("L", "200"), lambda w: "/spaces/mine", **S),
 ]
 # fmt: on
-del fixed_missing

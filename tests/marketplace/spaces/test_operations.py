@@ -286,3 +286,26 @@ def test_lists_show_each_side_its_own_deals():
     assert ops.list_my_leases(db.session, w.outsider) == []
     assert lease.can_view(w.tenant) and not lease.can_view(w.outsider)
     assert lease.end_date == start_in().replace(year=start_in().year + 1)
+
+
+def test_ending_a_lease_frees_its_area_and_brings_the_space_back(app, outbox):
+    from listings import search
+
+    w = make_leasing(area_m2=800, title_zh="壶关县冷链仓储库房")
+    lease = ops.accept_lease_offer(db.session, _offer(w, area=800), w.landlord, now=utcnow())
+    db.session.commit()
+    index_dir = app.config["SEARCH_INDEX_DIR"]
+
+    def found():
+        return search.search(index_dir, search.SearchRequest(text="冷链仓储", kind="space")).ids
+
+    assert found() == []
+    with pytest.raises(NotAllowedError):  # the tenant cannot end it here
+        ops.end_lease(db.session, lease, w.tenant, now=utcnow())
+    ops.end_lease(db.session, lease, w.landlord, now=utcnow())
+    db.session.commit()
+    assert lease.status == LeaseStatus.ENDED and lease.ended_at is not None
+    assert w.space.area_free_m2 == 800 and found() == [w.space.id]
+    assert outbox()[-1].recipient == w.tenant.email
+    with pytest.raises(InvalidStateError):
+        ops.end_lease(db.session, lease, w.landlord, now=utcnow())

@@ -270,3 +270,19 @@ def test_nav_links_my_leasing_in_both_languages(app, db):
         assert 'data-testid="nav-leasing"' in client.get("/").get_data(as_text=True)
         assert client.get("/spaces/mine").status_code == 200
     assert app.test_client().get("/spaces/mine").status_code == 302
+
+
+def test_landlord_records_the_end_of_a_lease(app, db):
+    w = make_leasing(area_m2=900)
+    lease = ops.accept_lease_offer(db.session, _offer(w, 900), w.landlord, now=utcnow())
+    db.session.commit()
+    landlord = _as(app, w.landlord)
+    assert 'data-testid="end-lease"' in landlord.get(f"/spaces/leases/{lease.id}").get_data(
+        as_text=True)
+    assert _as(app, w.tenant).post(f"/spaces/leases/{lease.id}/end").status_code == 403
+    assert _as(app, w.outsider).post(f"/spaces/leases/{lease.id}/end").status_code == 404
+    assert landlord.post(f"/spaces/leases/{lease.id}/end").status_code == 302
+    response = landlord.post(f"/spaces/leases/{lease.id}/end")
+    assert response.status_code == 409 and "already ended" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert w.space.area_free_m2 == 900
