@@ -16,11 +16,14 @@ def _param(name, schema, description, required=False, where="query"):
 
 
 def build_openapi() -> dict:
+    from listings.models import ListingKind
+
     listing_params = [
         _param("q", {"type": "string", "maxLength": 2000},
                "Free text in Chinese or English; any text is accepted (no query syntax)."),
-        _param("kind", {"type": "string", "enum": ["instrument", "technology", "space", "campaign"]},
-               "Only listings of this kind."),
+        _param("kind", {"type": "string", "enum": [kind.value for kind in ListingKind]},
+               "Only listings of this kind. Enterprise needs (`need`) are shown to members of "
+               "verified organisations and officers only (403 for others)."),
         _param("district", {"type": "string", "pattern": "^[0-9]{6}([0-9]{3})?$"},
                "A district (6 digits, includes its development zones) or zone code."),
         _param("category", {"type": "string"}, "Kind-specific category (instrument category, "
@@ -48,7 +51,7 @@ def build_openapi() -> dict:
                 "responses": {"200": {"description": "results, facet counts and paging",
                                       "content": {"application/json": {"schema": {
                                           "$ref": "#/components/schemas/SearchResult"}}}},
-                              **_error_responses(400, 429)}}},
+                              **_error_responses(400, 403, 429)}}},
             "/api/v1/listings/{listing_id}": {"get": {
                 "summary": "One published listing", "operationId": "getListing",
                 "parameters": [_param("listing_id", {"type": "integer", "minimum": 1}, "Listing id",
@@ -89,8 +92,7 @@ def build_openapi() -> dict:
                     "status": {"type": "integer"}}}}},
             "Listing": {"type": "object", "required": ["id", "kind", "status"], "properties": {
                 "id": {"type": "integer"},
-                "kind": {"type": "string", "enum": ["instrument", "technology", "space",
-                                                    "campaign"]},
+                "kind": {"type": "string", "enum": [kind.value for kind in ListingKind]},
                 "status": {"type": "string"}, "title_zh": {"type": ["string", "null"]},
                 "title_en": {"type": ["string", "null"]},
                 "summary_zh": {"type": ["string", "null"]},
