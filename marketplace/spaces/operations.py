@@ -397,12 +397,14 @@ def list_my_leases(session: Session, user) -> list[Lease]:
         .order_by(Lease.id.desc())))
 
 
-def list_open_requests(session: Session, space: Space) -> tuple[list[Viewing], list[LeaseOffer]]:
+def list_open_requests(session: Session, space: Space, now: datetime
+                       ) -> tuple[list[Viewing], list[LeaseOffer]]:
     """The landlord's queue for one space: viewings awaiting an answer (and confirmed ones still
     ahead), open offers."""
     viewings = list(session.scalars(sa.select(Viewing).where(
         Viewing.space_id == space.id,
-        Viewing.status.in_((ViewingStatus.REQUESTED, ViewingStatus.ACCEPTED)))
+        sa.or_(Viewing.status == ViewingStatus.REQUESTED,
+               sa.and_(Viewing.status == ViewingStatus.ACCEPTED, Viewing.scheduled_at >= now)))
         .order_by(Viewing.id)))
     offers = list(session.scalars(sa.select(LeaseOffer).where(
         LeaseOffer.space_id == space.id, LeaseOffer.status == LeaseOfferStatus.SUBMITTED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -45,10 +45,18 @@ def _language() -> str:
 # the panels on the space's page
 @bp.app_template_global("space_leasing")
 def space_leasing(space) -> dict:
-    """What the space page's leasing panels show to the current user."""
+    """What the space page's leasing panels show to the current user (worked out once per
+    request: both panels ask)."""
+    cache = g.setdefault("space_leasing", {})
+    if space.id not in cache:
+        cache[space.id] = _space_leasing(space)
+    return cache[space.id]
+
+
+def _space_leasing(space) -> dict:
     user = current_user
     landlord = space.organization.is_member(user)
-    queue = operations.list_open_requests(db.session, space) if landlord else ([], [])
+    queue = operations.list_open_requests(db.session, space, utcnow()) if landlord else ([], [])
     own = operations.list_own_requests(db.session, space, user) if not landlord else ([], [])
     return {
         "landlord": landlord,
