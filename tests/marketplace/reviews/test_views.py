@@ -76,11 +76,17 @@ def test_who_may_review(client, auth):
 def test_licence_and_lease_reviews_through_the_form(client, auth):
     agreement, _, licensee = licence_in_force()
     _as(client, auth, licensee)
+    page = client.get(f"/licensing/agreements/{agreement.id}").get_data(as_text=True)
+    assert f'action="/reviews/licence/{agreement.id}"' in page  # the partial on B1's page
     assert client.get(f"/reviews/licence/{agreement.id}").status_code == 200
     assert client.post(f"/reviews/licence/{agreement.id}", data={"stars": "5"}).status_code == 302
     lease, landlord, _ = active_lease()
     _as(client, auth, landlord)
-    assert client.post(f"/reviews/lease/{lease.id}", data={"stars": "3"}).status_code == 302
+    page = client.get(f"/spaces/leases/{lease.id}").get_data(as_text=True)
+    assert f'action="/reviews/lease/{lease.id}"' in page  # the partial on C's page
+    response = client.post(f"/reviews/lease/{lease.id}", data={"stars": "3"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/spaces/leases/{lease.id}")
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 2
 
 
