@@ -145,7 +145,8 @@ def _clean_milestones(rows) -> list[dict]:
             try:
                 due = date.fromisoformat(str(due)).isoformat()
             except ValueError:
-                raise DomainError(_("A milestone's due date is not a date."), "milestones") from None
+                raise DomainError(_("A milestone's due date is not a date."),
+                                  "milestones") from None
         else:
             due = None
         cleaned.append({"title": title, "amount_fen": amount, "due": due})
@@ -176,7 +177,8 @@ def conclude_agreement(session: Session, *, technology, licensee_org, terms: dic
             a.mode != LicensingMode.JOINT_DEVELOPMENT for a in live):
         raise TechnologyClosedError(_("Other licences of this technology are in force, so it can "
                                       "no longer be licensed exclusively or assigned."), "mode")
-    status = LicenceStatus.AWAITING_PAYMENT if terms["upfront_fee_fen"] > 0 else LicenceStatus.IN_FORCE
+    status = (LicenceStatus.AWAITING_PAYMENT if terms["upfront_fee_fen"] > 0
+              else LicenceStatus.IN_FORCE)
     agreement = LicenceAgreement(
         number=f"tmp-{uuid.uuid4().hex}", technology_id=technology.id,
         licensor_org_id=technology.organization_id, licensee_org_id=licensee_org.id,
@@ -212,7 +214,8 @@ def enquirer_organizations(user, technology) -> list:
     if not (user and user.is_authenticated):
         return []
     return sorted((m.organization for m in user.memberships
-                   if m.organization.is_verified and m.organization_id != technology.organization_id),
+                   if m.organization.is_verified
+                   and m.organization_id != technology.organization_id),
                   key=lambda o: o.id)
 
 
@@ -733,30 +736,30 @@ def feedback_summary(session: Session, org_ids) -> list[dict]:
     declined; by_them: the owner's offers the enquirers declined."""
     if not org_ids:
         return []
-    rows: dict[int, dict] = {}
+    owned = sa.select(Technology.id).where(Technology.organization_id.in_(org_ids))
+    counts: dict[int, dict] = {}
 
-    def bucket(technology):
-        return rows.setdefault(technology.id, {"technology": technology, "by_us": {},
-                                               "by_them": {}})
+    def add(technology_id, side, reason, count):
+        row = counts.setdefault(technology_id, {"by_us": {}, "by_them": {}})[side]
+        row[reason] = row.get(reason, 0) + count
 
-    enquiries = session.execute(
-        sa.select(Technology, LicenceEnquiry.decline_reason, sa.func.count())
-        .join(LicenceEnquiry, LicenceEnquiry.technology_id == Technology.id)
-        .where(Technology.organization_id.in_(org_ids),
-               LicenceEnquiry.decline_reason.is_not(None))
-        .group_by(Technology, LicenceEnquiry.decline_reason))
-    for technology, reason, count in enquiries:
-        row = bucket(technology)["by_us"]
-        row[reason] = row.get(reason, 0) + count
-    offers = session.execute(
-        sa.select(Technology, LicenceOffer.decline_reason,
-                  LicenceOffer.author_org_id == Technology.organization_id, sa.func.count())
-        .join(LicenceOffer, LicenceOffer.technology_id == Technology.id)
-        .where(Technology.organization_id.in_(org_ids),
-               LicenceOffer.decline_reason.is_not(None))
-        .group_by(Technology, LicenceOffer.decline_reason,
-                  LicenceOffer.author_org_id == Technology.organization_id))
-    for technology, reason, ours, count in offers:
-        row = bucket(technology)["by_them" if ours else "by_us"]
-        row[reason] = row.get(reason, 0) + count
-    return sorted(rows.values(), key=lambda r: r["technology"].id)
+    for technology_id, reason, count in session.execute(
+            sa.select(LicenceEnquiry.technology_id, LicenceEnquiry.decline_reason,
+                      sa.func.count())
+            .where(LicenceEnquiry.technology_id.in_(owned),
+                   LicenceEnquiry.decline_reason.is_not(None))
+            .group_by(LicenceEnquiry.technology_id, LicenceEnquiry.decline_reason)):
+        add(technology_id, "by_us", reason, count)
+    # an offer declined by the licensee was the owner's (author = the technology's organisation)
+    ours = LicenceOffer.author_org_id != LicenceOffer.licensee_org_id
+    for technology_id, reason, by_them, count in session.execute(
+            sa.select(LicenceOffer.technology_id, LicenceOffer.decline_reason, ours,
+                      sa.func.count())
+            .where(LicenceOffer.technology_id.in_(owned),
+                   LicenceOffer.decline_reason.is_not(None))
+            .group_by(LicenceOffer.technology_id, LicenceOffer.decline_reason, ours)):
+        add(technology_id, "by_them" if by_them else "by_us", reason, count)
+    rows = []
+    for technology_id in sorted(counts):
+        rows.append({"technology": session.get(Technology, technology_id), **counts[technology_id]})
+    return rows

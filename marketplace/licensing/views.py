@@ -234,7 +234,7 @@ def nda(technology_id: int):
     return _render_nda(_technology(technology_id))
 
 
-@bp.route("/technologies/<int:technology_id>/nda", methods=["POST"])
+@bp.route("/technologies/<int:technology_id>/nda/accept", methods=["POST"])
 @login_required
 def accept_nda(technology_id: int):
     """Accept the NDA (this version) for one of my organisations."""

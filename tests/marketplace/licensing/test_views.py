@@ -68,7 +68,7 @@ def test_full_flow_through_the_pages(client, auth, scene):
     assert client.get(f"/licensing/files/{file_id}").status_code == 404
     nda = client.get(f"/licensing/technologies/{tid}/nda").get_data(as_text=True)
     assert "保密五年" in nda and 'data-testid="nda-accept"' in nda
-    response = client.post(f"/licensing/technologies/{tid}/nda", data={
+    response = client.post(f"/licensing/technologies/{tid}/nda/accept", data={
         "version": "1", "organization_id": str(scene.enterprise.id)})
     assert response.status_code == 302
     assert "/confidential" in response.headers["Location"]
@@ -192,7 +192,7 @@ def test_bad_input_is_a_form_error(client, auth, scene):
                  _offer_form(organization_id=str(scene.rival_org.id))):
         response = client.post(f"/licensing/technologies/{tid}/offer", data=data)
         assert response.status_code == 400, data
-    assert client.post(f"/licensing/technologies/{tid}/nda",
+    assert client.post(f"/licensing/technologies/{tid}/nda/accept",
                        data={"version": "1"}).status_code == 404  # no NDA yet
     _as(client, auth, scene.owner)
     response = client.post(f"/licensing/technologies/{tid}/files",
