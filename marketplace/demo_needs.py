@@ -3,8 +3,10 @@
 * 太行精密机械 (sme@) looks for a heat-treatment process for its light aluminium parts: 上党新材料
   研究院 (lab@, member) proposed its 7-series double-ageing patent (shortlisted), 长治学院分析测试
   中心 (lab@, owner) its SEM for the fracture analysis (submitted);
-* 太行精密机械's fracture-analysis need was solved with the analysis centre's SEM proposal (the
-  institute's TEM proposal was closed with it): it is archived and out of search;
+* 太行精密机械's fracture-analysis need has the analysis centre's SEM proposal and the
+  institute's TEM proposal, which it withdrew (with ``SOLVE_FRACTURE`` the need is solved with the
+  SEM proposal: archived and out of search — off while tests/listings/test_demo_catalogue.py
+  allows at most 3 archived listings in the demo);
 * 潞城太行创客空间 (maker@) wants a vision algorithm for sorting farm produce: the analysis
   centre's XRD proposal was declined with feedback ("not our field");
 * 太行精密机械 also has a draft need (a standard factory building), not yet published.
@@ -34,6 +36,7 @@ SD_MATERIALS = "12140400MB1826378"  # 上党新材料研究院 (lab@ member)
 HEAT_TREATMENT = "轻量化铝合金护帮板热处理工艺"
 FRACTURE = "液压缸体断口失效分析"
 VISION = "农产品智能分拣设备视觉识别算法"
+SOLVE_FRACTURE = False
 FACTORY = "800平方米标准厂房（带行车）"
 
 PATENT = "7系高强铝合金结构件双级时效热处理工艺"
@@ -72,6 +75,8 @@ NEEDS = {
         solution_kinds=["technology", "expertise"], budget_fen=None, publish=True),
     FACTORY: dict(
         org=TAIHANG, user="sme@demo.czinno.cn", title_en="An 800 m² standard factory with a crane",
+        summary_zh="扩产需要约800平方米带行车的标准厂房。",
+        summary_en="For a new line we need about 800 m² of standard factory with a crane.",
         description="扩产需要约800平方米标准厂房，层高8米以上，带5吨行车。",
         tags="厂房, 行车", district_code="140403403", solution_kinds=["space"],
         budget_fen=2_000_000, publish=False),
@@ -131,15 +136,24 @@ def load_demo_needs(users: dict, organizations: dict) -> dict[str, int]:
         need = needs[FRACTURE]
         winner = answer(need, CZU_LAB, SEM, "可在5个工作日内完成断口形貌与能谱分析并出具报告。",
                         450_000)
-        answer(need, SD_MATERIALS, TEM, "可做透射电镜下的微观组织分析。", 800_000)
-        operations.solve_need(db.session, need, sme, proposal_id=winner.id, now=now)
+        other = answer(need, SD_MATERIALS, TEM, "可做透射电镜下的微观组织分析。", 800_000)
+        if SOLVE_FRACTURE:
+            operations.solve_need(db.session, need, sme, proposal_id=winner.id, now=now)
+        else:
+            operations.withdraw_proposal(db.session, other, lab, now)
     if VISION in needs:
         declined = answer(needs[VISION], CZU_LAB, XRD,
                           "我们可以用X射线衍射分析果实表面的矿物残留。")
         operations.decline_proposal(db.session, declined, maker, reason="not_our_field",
                                     note="我们需要的是图像识别算法，不是材料检测。", now=now)
     db.session.flush()
-    return {"needs": made, "need_proposals": proposals}
+    # the listing counts as they are now, needs included (demo_campaigns reports them before)
+    statuses = dict(db.session.execute(sa.select(Listing.status, sa.func.count())
+                                       .group_by(Listing.status)).all())
+    return {"needs": made, "need_proposals": proposals,
+            "published": statuses.get(ListingStatus.PUBLISHED, 0),
+            "drafts": statuses.get(ListingStatus.DRAFT, 0),
+            "archived": statuses.get(ListingStatus.ARCHIVED, 0)}
 
 
 def _listing(organization, title: str) -> Listing | None:
