@@ -322,3 +322,17 @@ def test_my_needs_and_my_proposals_in_both_languages(client, auth, world):
     _as(client, auth, world.plain)
     assert client.get("/needs/proposals").status_code == 200
     assert client.get("/needs/mine").status_code == 200
+
+
+def test_user_text_is_escaped_on_the_need_page(client, auth, world):
+    need = post_need(world)
+    proposal = propose(world, need, message="<script>alert(1)</script>")
+    operations.decline_proposal(db.session, proposal, world.ent_owner, reason="other",
+                                note="<b>不合适</b>", now=utcnow())
+    db.session.commit()
+    for user, url in ((world.ent_owner, f"/listings/{need.id}"),
+                      (world.uni_owner, "/needs/proposals")):
+        _as(client, auth, user)
+        text = client.get(url).get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
+        assert "<b>不合适</b>" not in text and "&lt;b&gt;" in text
