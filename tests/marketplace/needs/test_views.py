@@ -336,3 +336,22 @@ def test_user_text_is_escaped_on_the_need_page(client, auth, world):
         text = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text
         assert "<b>不合适</b>" not in text and "&lt;b&gt;" in text
+
+
+@pytest.mark.usefixtures("csrf_enabled")
+def test_proposal_buttons_need_the_pages_csrf_token(client, auth, world):
+    import re
+
+    need = post_need(world)
+    proposal = propose(world, need)
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    client.post("/auth/login", data={"email": world.ent_owner.email, "csrf_token": token,
+                                     "password": "correct horse battery staple"})
+    url = f"/needs/proposals/{proposal.id}/shortlist"
+    assert client.post(url).status_code == 400
+    page = client.get(f"/listings/{need.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    assert client.post(url, data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(NeedProposal, proposal.id).status == ProposalStatus.SHORTLISTED
