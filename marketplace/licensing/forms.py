@@ -122,7 +122,7 @@ class OfferForm(FlaskForm):
     term_years = IntegerField(_l("Term (years)"),
                               validators=[InputRequired(), NumberRange(1, MAX_TERM_YEARS)])
     upfront_fee = YuanField(_l("Upfront fee (yuan)"), validators=[Optional()])
-    royalty = PercentField(_l("Royalty (% of net sales)"), validators=[Optional()])
+    royalty = PercentField(_l("Royalty (percent of net sales)"), validators=[Optional()])
     milestones = FieldList(FormField(MilestoneForm), min_entries=MILESTONE_ROWS,
                            max_entries=20)
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=MAX_MESSAGE)])

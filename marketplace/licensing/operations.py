@@ -114,7 +114,7 @@ def clean_terms(terms: dict) -> dict:
                           "upfront_fee")
     royalty = terms.get("royalty_bp", 0)
     if not _is_int(royalty) or not 0 <= royalty <= MAX_ROYALTY_BP:
-        raise DomainError(_("The royalty must be between 0 % and 100 %."), "royalty")
+        raise DomainError(_("The royalty must be between 0 and 100 percent."), "royalty")
     milestones = _clean_milestones(terms.get("milestones") or [])
     return {"mode": mode, "field_of_use": field_of_use, "territory": territory,
             "term_years": term_years, "upfront_fee_fen": fee, "royalty_bp": royalty,
