@@ -5,6 +5,13 @@ from __future__ import annotations
 import pytest
 from flask_babel import force_locale
 
+from tests.marketplace.bookings.concurrency import fast_passwords  # noqa: F401 — fixture
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(fast_passwords):
+    """Test users get a cheap password hash (signing in still checks it)."""
+
 
 @pytest.fixture(autouse=True)
 def english(db):
