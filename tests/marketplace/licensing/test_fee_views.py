@@ -278,3 +278,37 @@ def test_a_fee_paid_by_vouchers_alone_goes_back_to_the_agreement(client, auth):
     db.session.expire_all()
     assert fees.can_pay(db.session.get(LicenceAgreement, agreement.id), world.buyer) is False
     assert_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# the fee card on the agreement page (licensing.agreement includes licensing/fees/_agreement_fee)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_agreement_page_shows_the_fee_and_the_pay_button_to_the_licensee(client, auth, lang):
+    world = build_fee_world()
+    agreement = _negotiated(world)
+    url = f"/licensing/agreements/{agreement.id}"
+    auth.login_as(world.buyer)
+    _lang(client, lang)
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="licence-fee"' in page and 'data-testid="pay-fee"' in page
+    auth.logout()
+    auth.login_as(world.owner)
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="licence-fee"' in page and 'data-testid="pay-fee"' not in page
+
+
+def test_the_agreement_page_shows_the_parts_of_a_fee_under_way_and_paid(client, auth):
+    world = build_fee_world()
+    fee = fees.take_express_licence(db.session, world.technology, world.buyer,
+                                    organization=world.enterprise, programme=world.programme,
+                                    method="bank_transfer", request_key="card")
+    db.session.commit()
+    url = f"/licensing/agreements/{fee.agreement_id}"
+    auth.login_as(world.buyer)
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="fee-parts"' in page and "¥14,000" in page and "¥6,000" in page
+    assert 'data-testid="fee-payment"' in page and 'data-testid="pay-fee"' not in page
+    payments.confirm_bank_transfer(db.session, fee.payment, user=world.owner)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-testid="fee-paid"' in page and 'data-testid="fee-payment"' not in page
