@@ -128,6 +128,9 @@ class Message(db.Model):
     author_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     body: Mapped[str] = mapped_column(sa.Text)
     is_notice: Mapped[bool] = mapped_column(default=False)
+    # notices the platform writes itself are shown in the reader's language: the code names
+    # the sentence, ``body`` holds its one value (an organisation's name)
+    notice_code: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages")
@@ -140,6 +143,19 @@ class Message(db.Model):
         sa.CheckConstraint("is_notice OR (author_id IS NOT NULL AND author_org_id IS NOT NULL)",
                            name="author_unless_notice"),
     )
+
+    @property
+    def text(self) -> str:
+        """What the reader sees: a coded notice in the reader's language, else the body."""
+        if self.notice_code in NOTICES:
+            return str(NOTICES[self.notice_code]) % {"org": self.body}
+        return self.body
+
+
+NOTICES = {
+    "blocked": _l("%(org)s blocked this conversation."),
+    "unblocked": _l("%(org)s unblocked this conversation."),
+}
 
 
 class Attachment(db.Model):

@@ -345,8 +345,7 @@ def block_conversation(session: Session, conversation: Conversation, user) -> No
         raise NotFoundError(_l("Conversation not found."))
     conversation.block(user, utcnow())
     session.add(Message(conversation=conversation, is_notice=True, created_at=utcnow(),
-                        body=_("%(org)s blocked this conversation.",
-                               org=conversation.side_of(user).name_zh)))
+                        notice_code="blocked", body=conversation.side_of(user).name_zh))
     session.flush()
 
 
@@ -357,8 +356,7 @@ def unblock_conversation(session: Session, conversation: Conversation, user) -> 
         raise ConflictError(_l("This conversation is not blocked."))
     conversation.unblock(user)
     session.add(Message(conversation=conversation, is_notice=True, created_at=utcnow(),
-                        body=_("%(org)s unblocked this conversation.",
-                               org=conversation.side_of(user).name_zh)))
+                        notice_code="unblocked", body=conversation.side_of(user).name_zh))
     session.flush()
 
 

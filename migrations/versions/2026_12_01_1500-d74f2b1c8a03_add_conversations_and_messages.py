@@ -54,6 +54,7 @@ def upgrade():
     sa.Column('author_org_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('is_notice', sa.Boolean(), nullable=False),
+    sa.Column('notice_code', sa.String(length=20), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('is_notice OR (author_id IS NOT NULL AND author_org_id IS NOT NULL)', name=op.f('ck_conversation_messages_author_unless_notice')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_conversation_messages_author_id_users')),

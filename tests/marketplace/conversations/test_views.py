@@ -130,6 +130,7 @@ def test_block_unblock_and_report_through_the_pages(client, auth):
     _as(client, auth, w.owner_b)
     page = client.get(f"/conversations/{c.id}").get_data(as_text=True)
     assert 'data-testid="blocked"' in page and "message-form" not in page
+    assert "长治大学 blocked this conversation." in page  # the notice, in the reader's language
     assert client.post(f"/conversations/{c.id}/messages", data={"body": "喂"}).status_code == 409
     assert client.post(f"/conversations/{c.id}/unblock").status_code == 403
     assert client.post(f"/conversations/{c.id}/report", data={"reason": ""}).status_code == 400
