@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,7 @@ from marketplace.audit import record_audit
 from marketplace.errors import ConflictError, DomainError, InvalidStateError, NotAllowedError
 from marketplace.extensions import utcnow
 from marketplace.ledger import operations as ledger
+from marketplace.mail import send_mail
 from marketplace.licensing.fee_models import (
     MAX_EXPRESS_TERM_YEARS,
     MAX_FIELD_OF_USE,
@@ -50,6 +52,7 @@ from marketplace.payments import accounts as payment_accounts
 from marketplace.payments import operations as payments
 from marketplace.payments.models import Payment, PaymentMethod, PaymentStatus
 from marketplace.transactions import begin_write, lock, lock_accounts
+from marketplace.urls import external_url
 from marketplace.vouchers import operations as vouchers
 from marketplace.vouchers.models import (
     TECHNOLOGY_TRANSFER,
@@ -256,6 +259,11 @@ def take_express_licence(session: Session, technology, user, *, organization: Or
                                    terms=express.terms(), express=True, now=now)
     record_audit(user, "express_licence.take", agreement,
                  after={"express_licence_id": express.id, "price_fen": express.price_fen})
+    _notify(agreement, technology.organization, lambda: _(
+        "Express licence %(number)s taken", number=agreement.number), lambda: _(
+        "%(org)s has taken the express licence of “%(title)s” (agreement %(number)s). It comes "
+        "into force once the fee is paid.", org=organization.name_zh, title=technology.title_zh,
+        number=agreement.number))
     return start_fee_payment(session, agreement, user, programme=programme, method=method,
                              request_key=request_key, now=now)
 
@@ -358,6 +366,11 @@ def _settle(session: Session, agreement: LicenceAgreement, fee: LicenceFee, *, n
     agreement.mark_paid(now)
     session.flush()
     record_audit(None, "licence_fee.paid", fee, after=fee.snapshot())
+    for organization in (agreement.licensor_org, agreement.licensee_org):
+        _notify(agreement, organization, lambda: _(
+            "Licence %(number)s is in force", number=agreement.number), lambda: _(
+            "The upfront fee of licence agreement %(number)s is paid; the licence is in force.",
+            number=agreement.number))
 
 
 def _release(session: Session, agreement: LicenceAgreement, fee: LicenceFee, *, now) -> None:
@@ -430,6 +443,17 @@ payments.register_purpose(PURPOSE, on_paid=on_paid, on_failed=on_failed)
 
 
 # ---------------------------------------------------------------------------------------------
+def _notify(agreement: LicenceAgreement, organization: Organization, subject_fn, body_fn) -> None:
+    """Mail the organisation's members, each in their language, with the agreement's link."""
+    link = external_url("licensing.agreement", agreement_id=agreement.id)
+    for membership in organization.memberships:
+        user = membership.user
+        if user is None or not user.is_active:
+            continue
+        with force_locale(user.locale or "zh_CN"):
+            send_mail(user.email, subject_fn(), f"{body_fn()}\n\n{link}")
+
+
 def _method(method) -> PaymentMethod:
     try:
         return PaymentMethod(method)

@@ -341,3 +341,14 @@ def test_the_check_reports_a_paid_fee_whose_agreement_is_not_in_force(db):
     db.session.commit()
     found = {b.check for b in licence_fee_problems(db.session)}
     assert {"licence_fee_agreement", "licence_fee_voucher", "licence_fee_payment"} <= found
+
+
+def test_the_licensor_hears_of_the_take_and_both_sides_of_the_payment(db, outbox):
+    world = build_fee_world()
+    fee = take(world)
+    taken = [m for m in outbox() if m.recipient == world.owner.email]
+    assert len(taken) == 1 and fee.agreement.number in taken[0].subject
+    payments.confirm_bank_transfer(db.session, fee.payment, user=world.owner)
+    db.session.commit()
+    in_force = [m for m in outbox() if "in force" in m.subject]
+    assert sorted(m.recipient for m in in_force) == sorted([world.owner.email, world.buyer.email])
