@@ -162,6 +162,7 @@ def test_a_double_click_takes_one_licence_and_starts_one_payment(client, auth):
 def test_a_voucher_refusal_is_shown_on_the_form_and_nothing_is_concluded(client, auth):
     world = build_fee_world(admitted=False)
     auth.login_as(world.buyer)
+    _lang(client, "en")
     url = f"/licensing/fees/technologies/{world.technology.id}/express/take"
     response = client.post(url, data=_take_form(world, _key(client.get(url).get_data(
         as_text=True))))
