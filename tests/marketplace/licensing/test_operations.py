@@ -296,3 +296,22 @@ def test_agreements_listed_for_both_sides(scene):
         assert ops.agreements_for_organizations(db.session, [org.id]) == [agreement]
     assert ops.agreements_for_organizations(db.session, [scene.rival_org.id]) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LicenceAgreement)) == 1
+
+
+def test_offer_steps_post_notices_in_the_conversation(scene):
+    conversations = pytest.importorskip("marketplace.conversations.operations")
+    if not hasattr(conversations, "post_notice"):
+        pytest.skip("the conversations slice has no post_notice yet")
+    from marketplace.conversations.models import Conversation, Message
+
+    offer = ops.make_offer(db.session, scene.technology, scene.buyer, terms=terms(),
+                           now=utcnow())
+    counter = ops.counter_offer(db.session, offer, scene.owner, terms=terms(), now=utcnow())
+    ops.accept_offer(db.session, counter, scene.buyer, now=utcnow())
+    db.session.commit()
+    conversation = db.session.scalars(sa.select(Conversation)).one()
+    assert (conversation.listing_id, conversation.other_org_id) == (scene.technology.id,
+                                                                    scene.enterprise.id)
+    notices = db.session.scalars(sa.select(Message).where(
+        Message.conversation_id == conversation.id, Message.is_notice)).all()
+    assert len(notices) == 3

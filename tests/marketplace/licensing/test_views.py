@@ -195,6 +195,7 @@ def test_bad_input_is_a_form_error(client, auth, scene):
     assert client.post(f"/licensing/technologies/{tid}/nda/accept",
                        data={"version": "1"}).status_code == 404  # no NDA yet
     _as(client, auth, scene.owner)
+    _lang(client, "en")
     response = client.post(f"/licensing/technologies/{tid}/files",
                            data={"file": (io.BytesIO(b"<script>"), "x.pdf")},
                            content_type="multipart/form-data")
@@ -240,3 +241,16 @@ def test_closed_technology_refuses_offers_with_a_message(client, auth, scene):
                            data=_offer_form())
     assert response.status_code == 409
     assert "no further offers" in response.get_data(as_text=True)
+
+
+def test_nda_page_form_carries_the_version_shown(client, auth, scene):
+    ops.update_disclosure(db.session, scene.technology, scene.owner, problem="", advantages="",
+                          applications="", confidential_text="c", nda_text="第一版",
+                          now=utcnow())
+    ops.update_disclosure(db.session, scene.technology, scene.owner, problem="", advantages="",
+                          applications="", confidential_text="c", nda_text="第二版",
+                          now=utcnow())
+    db.session.commit()
+    _as(client, auth, scene.buyer)
+    page = client.get(f"/licensing/technologies/{scene.technology.id}/nda").get_data(as_text=True)
+    assert 'name="version" value="2"' in page and "第二版" in page
