@@ -352,3 +352,21 @@ def test_the_licensor_hears_of_the_take_and_both_sides_of_the_payment(db, outbox
     db.session.commit()
     in_force = [m for m in outbox() if "in force" in m.subject]
     assert sorted(m.recipient for m in in_force) == sorted([world.owner.email, world.buyer.email])
+
+
+def test_a_hold_released_after_its_quota_expired_goes_back_to_the_budget(db):
+    from datetime import timedelta
+
+    world = build_fee_world()
+    fee = take(world)
+    vouchers.expire_quotas(world.quota.expires_at + timedelta(seconds=1))
+    db.session.commit()
+    assert voucher_left(world) == 0  # the unspent rest went back; the holds stay
+    budgets = [accounts.budget(layer.id, world.programme.id) for layer in world.programme.layers]
+    issued = -sum(balance(code) for code in budgets)
+    assert issued == 1_400_000
+    payments.cancel_payment(db.session, fee.payment, reason="", by=world.buyer, notify=True)
+    db.session.commit()
+    assert -sum(balance(code) for code in budgets) == 0
+    assert db.session.get(type(world.quota), world.quota.id).returned_fen == 10_000_000
+    assert_clean()
