@@ -67,5 +67,6 @@ def licence_fee_problems(session: Session) -> list[Break]:
                 breaks.append(Break("licence_fee_payment", subject,
                                     f"paid, payment #{payment_id} {payment_status}"))
             if agreement != LicenceStatus.IN_FORCE:
-                breaks.append(Break("licence_fee_agreement", subject, f"paid, agreement {agreement}"))
+                breaks.append(Break("licence_fee_agreement", subject,
+                                    f"paid, agreement {agreement}"))
     return breaks
