@@ -43,6 +43,17 @@ from marketplace.licensing.models import (
 
 bp = Blueprint("licensing", __name__, url_prefix="/licensing")
 
+UPLOAD_OVERHEAD = 256 * 1024  # the multipart framing and the CSRF token around a 20 MB file
+
+
+@bp.url_value_preprocessor
+def _allow_large_uploads(endpoint, values) -> None:
+    """Confidential files may be up to 20 MB, above the app-wide request limit. This runs before
+    any before_request function (CSRF reads the body there), so the limit applies from the
+    first byte read; the operation still checks the file's own size."""
+    if endpoint == "licensing.upload_file":
+        request.max_content_length = operations.MAX_FILE_BYTES + UPLOAD_OVERHEAD
+
 
 def _language() -> str:
     locale = get_locale()

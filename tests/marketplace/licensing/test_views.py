@@ -254,3 +254,29 @@ def test_nda_page_form_carries_the_version_shown(client, auth, scene):
     _as(client, auth, scene.buyer)
     page = client.get(f"/licensing/technologies/{scene.technology.id}/nda").get_data(as_text=True)
     assert 'name="version" value="2"' in page and "第二版" in page
+
+
+def _multipart(filename: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart body built in memory (the test client would spool a large one to a
+    temporary file it never closes)."""
+    boundary = "licensing-test-boundary"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n').encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}")
+
+
+def test_confidential_files_up_to_20_mb_through_the_page(app, client, auth, scene):
+    db.session.commit()
+    _as(client, auth, scene.owner)
+    url = f"/licensing/technologies/{scene.technology.id}/files"
+    assert app.config["MAX_CONTENT_LENGTH"] < 17 * 1024 * 1024  # above the app-wide limit
+    big = PDF + b"0" * (17 * 1024 * 1024)
+    body, content_type = _multipart("drawing.pdf", big)
+    response = client.post(url, data=body, content_type=content_type)
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(ConfidentialFile.size_bytes)) == len(big)
+    body, content_type = _multipart("too-big.pdf", PDF + b"0" * (21 * 1024 * 1024))
+    response = client.post(url, data=body, content_type=content_type)
+    assert response.status_code == 413
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConfidentialFile)) == 1
