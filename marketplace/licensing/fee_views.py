@@ -131,11 +131,19 @@ def _keyed(form):
     return form
 
 
+def _choices_from_query(form, *names) -> None:
+    """"Show the split" sends the choices by GET: the page shows them chosen."""
+    if request.method != "GET":
+        return
+    for name in names:
+        value = request.args.get(name)
+        if value and value in {choice.value for choice in getattr(form, name).choices}:
+            getattr(form, name).data = value
+
+
 def _preview_choice(form, name: str):
     """The choice to preview: the form's (on POST) or the query's (on GET)."""
     value = getattr(form, name).data
-    if not form.is_submitted() and name in request.args:
-        value = request.args[name]
     if value in (None, "", NO_VOUCHER) or not str(value).isdigit():
         return None
     return int(value)
@@ -156,10 +164,7 @@ def take_express(technology_id: int):
     programmes = _programmes(organizations, now)
     form = _keyed(TakeExpressLicenceForm(organizations=organizations, programmes=programmes,
                                          online=gateway.is_configured()))
-    if request.method == "GET" and request.args.get("organization_id", "").isdigit():
-        form.organization_id.data = request.args["organization_id"]
-    if request.method == "GET" and request.args.get("programme_id"):
-        form.programme_id.data = request.args["programme_id"]
+    _choices_from_query(form, "organization_id", "programme_id", "method")
     status = 200
     if form.validate_on_submit():
         organization = db.session.get(Organization, form.organization_choice)
@@ -205,8 +210,7 @@ def pay(agreement_id: int):
     now = utcnow()
     programmes = fees.usable_programmes(agreement.licensee_org, now)
     form = _keyed(PayLicenceFeeForm(programmes=programmes, online=gateway.is_configured()))
-    if request.method == "GET" and request.args.get("programme_id"):
-        form.programme_id.data = request.args["programme_id"]
+    _choices_from_query(form, "programme_id", "method")
     status = 200
     if form.validate_on_submit():
         try:

@@ -313,3 +313,17 @@ def test_the_agreement_page_shows_the_parts_of_a_fee_under_way_and_paid(client, 
     db.session.commit()
     page = client.get(url).get_data(as_text=True)
     assert 'data-testid="fee-paid"' in page and 'data-testid="fee-payment"' not in page
+
+
+def test_show_the_split_keeps_the_choices_sent_by_get(client, auth):
+    world = build_fee_world()
+    auth.login_as(world.buyer)
+    url = (f"/licensing/fees/technologies/{world.technology.id}/express/take"
+           f"?organization_id={world.enterprise.id}&programme_id=none&method=bank_transfer"
+           "&preview=1")
+    html = client.get(url).get_data(as_text=True)
+    assert re.search(r'<option selected value="none">|<option value="none" selected', html)
+    assert re.search(r'data-testid="fee-self-paid">\s*¥20,000', html)
+    # a value that is not a choice is ignored: the default programme is previewed
+    html = client.get(url.replace("programme_id=none", "programme_id=999")).get_data(as_text=True)
+    assert re.search(r'data-testid="fee-voucher">\s*¥14,000', html)
