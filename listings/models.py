@@ -599,7 +599,19 @@ class Need(Listing):
     def can_view(self, user) -> bool:
         if self.can_edit(user) or (user and user.is_authenticated and user.is_officer):
             return True
-        return self.is_published and can_see_needs(user)
+        if self.is_published and can_see_needs(user):
+            return True
+        return self.is_solved and self.has_proposal_from(user)
+
+    def has_proposal_from(self, user) -> bool:
+        """A member of an organisation that proposed keeps seeing the need once it is solved."""
+        if not (user and user.is_authenticated and user.memberships):
+            return False
+        from marketplace.needs.models import NeedProposal  # the needs package builds on this
+
+        org_ids = [m.organization_id for m in user.memberships]
+        return db.session.scalar(sa.select(sa.exists().where(
+            NeedProposal.need_id == self.id, NeedProposal.provider_org_id.in_(org_ids)))) is True
 
     def solve(self, now: datetime) -> None:
         self.solved_at = now

@@ -36,7 +36,7 @@ SD_MATERIALS = "12140400MB1826378"  # 上党新材料研究院 (lab@ member)
 HEAT_TREATMENT = "轻量化铝合金护帮板热处理工艺"
 FRACTURE = "液压缸体断口失效分析"
 VISION = "农产品智能分拣设备视觉识别算法"
-SOLVE_FRACTURE = False
+SOLVE_FRACTURE = True
 FACTORY = "800平方米标准厂房（带行车）"
 
 PATENT = "7系高强铝合金结构件双级时效热处理工艺"

@@ -68,6 +68,8 @@ def category_label(value: str | None) -> str:
         return str(LegalStatus.NOT_PATENTED.label)
     if value == "campaign":
         return str(ListingKind.CAMPAIGN.label)
+    if value == "need":
+        return str(ListingKind.NEED.label)
     return value
 
 
@@ -251,6 +253,11 @@ def listing_json(listing: Listing, language: str = "zh") -> dict:
                                for n in listing.resource_needs],
             "reward_tiers": [{"title": t.title, "min_pledge_fen": t.min_pledge_fen,
                               "description": t.description} for t in listing.reward_tiers]}
+    elif listing.kind == ListingKind.NEED:
+        data["need"] = {
+            "solution_kinds": listing.solution_kinds, "budget_fen": listing.budget_fen,
+            "deadline": listing.deadline.isoformat() if listing.deadline else None,
+            "solved_at": listing.solved_at.isoformat() if listing.solved_at else None}
     return data
 
 

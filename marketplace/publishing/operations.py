@@ -114,6 +114,16 @@ def _clean(kind: ListingKind, values: dict, listing: Listing | None = None) -> d
             values["area_free_m2"] = values["area_m2"]
         if values["area_free_m2"] > values["area_m2"]:
             raise DomainError(_("The free area cannot exceed the total area."), "area_free_m2")
+        if listing is not None:
+            from marketplace.spaces.operations import leased_area
+            from marketplace.transactions import lock
+
+            lock(db.session, Space, listing.id)  # waits for a lease being accepted
+            leased = leased_area(db.session, listing)
+            if values["area_free_m2"] > values["area_m2"] - leased:
+                raise DomainError(_("%(leased)s m² are let through the platform, so at most "
+                                    "%(free)s m² can be free.", leased=leased,
+                                    free=max(values["area_m2"] - leased, 0)), "area_free_m2")
     elif kind == ListingKind.CAMPAIGN:
         # absent once the campaign has left the draft state: going live sets the deadline
         if "deadline_date" in values:

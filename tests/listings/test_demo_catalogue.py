@@ -79,7 +79,7 @@ def test_minimum_counts_and_statuses(db, loaded):
         assert len(published) >= minimum, kind
     statuses = [item.status for item in listings]
     assert 2 <= statuses.count(ListingStatus.DRAFT) <= 8
-    assert 2 <= statuses.count(ListingStatus.ARCHIVED) <= 3
+    assert 2 <= statuses.count(ListingStatus.ARCHIVED) <= 4  # one is a solved need
     assert loaded["published"] == statuses.count(ListingStatus.PUBLISHED)
     assert statuses.count(ListingStatus.PUBLISHED) / len(listings) > 0.9
 

@@ -212,9 +212,13 @@ def test_no_proposal_on_a_solved_need(client, auth, world):
     operations.solve_need(db.session, need, world.ent_owner, proposal_id=proposal.id,
                           now=utcnow())
     db.session.commit()
-    _as(client, auth, world.uni_owner)
+    _as(client, auth, world.uni_owner)  # the winner still sees the need, solved
+    text = client.get(f"/listings/{need.id}").get_data(as_text=True)
+    assert 'data-testid="need-solved"' in text and 'data-testid="propose-form"' not in text
     assert client.post(f"/needs/{need.id}/proposals",
-                       data=_proposal_form(world)).status_code == 404  # left the catalogue
+                       data=_proposal_form(world)).status_code == 409
+    _as(client, auth, world.maker_owner)  # a verified provider that did not propose: gone
+    assert client.get(f"/listings/{need.id}").status_code == 404
     _as(client, auth, world.ent_owner)
     text = client.get(f"/listings/{need.id}").get_data(as_text=True)
     assert 'data-testid="need-solved"' in text and 'data-testid="solve"' not in text
