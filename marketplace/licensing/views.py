@@ -8,6 +8,8 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -91,7 +93,15 @@ def _organization(form, technology):
 # partials' data (templates/licensing/_technology_main.html, _technology_side.html, _nav.html)
 @bp.app_template_global("licensing_panel")
 def licensing_panel(technology) -> dict:
-    """What the technology page shows about licensing, for the current user."""
+    """What the technology page shows about licensing, for the current user (worked out once
+    per request: the main column and the side card both ask)."""
+    cache = g.setdefault("licensing_panels", {})
+    if technology.id not in cache:
+        cache[technology.id] = _licensing_panel(technology)
+    return cache[technology.id]
+
+
+def _licensing_panel(technology) -> dict:
     session = db.session
     user = current_user
     is_owner = technology.can_edit(user)
@@ -103,7 +113,7 @@ def licensing_panel(technology) -> dict:
                         "enquiry": operations.get_enquiry(session, technology, organization),
                         "open": next((o for o in offers if o.is_open), None),
                         "count": len(offers)})
-    agreements = [a for a in operations.list_agreements(session, technology)]
+    agreements = operations.list_agreements(session, technology)
     disclosure = operations.get_disclosure(session, technology)
     return {
         "disclosure": disclosure, "is_owner": is_owner,
@@ -274,12 +284,14 @@ def confidential(technology_id: int):
             abort(404)
         flash(_("Please accept the NDA to read the confidential part."), "info")
         return redirect(url_for("licensing.nda", technology_id=technology.id))
-    return render_template(
+    response = make_response(render_template(
         "licensing/confidential.html", technology=technology,
         disclosure=operations.get_disclosure(db.session, technology),
         files=operations.list_files(db.session, technology),
         acceptance=operations.current_acceptance(db.session, technology, current_user),
-        language=_language())
+        language=_language()))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _render_enquiry(technology, status, form):

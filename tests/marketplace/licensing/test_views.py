@@ -72,8 +72,9 @@ def test_full_flow_through_the_pages(client, auth, scene):
         "version": "1", "organization_id": str(scene.enterprise.id)})
     assert response.status_code == 302
     assert "/confidential" in response.headers["Location"]
-    page = client.get(f"/licensing/technologies/{tid}/confidential").get_data(as_text=True)
-    assert "镍基催化剂配方A-17" in page
+    response = client.get(f"/licensing/technologies/{tid}/confidential")
+    assert "镍基催化剂配方A-17" in response.get_data(as_text=True)
+    assert "no-store" in response.headers["Cache-Control"]
     download = client.get(f"/licensing/files/{file_id}")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
