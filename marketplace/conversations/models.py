@@ -28,7 +28,10 @@ class Conversation(db.Model):
     __tablename__ = "conversations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id"), index=True)
+    # kept (without its listing) if an archived listing is deleted: the messages are the two
+    # organisations' record
+    listing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("listings.id", ondelete="SET NULL"), index=True)
     listing_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     other_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

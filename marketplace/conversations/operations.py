@@ -167,8 +167,9 @@ def _members(organization):
 def _mail_new_message(user, conversation: Conversation, sender_org) -> None:
     link = external_url("conversations.show", conversation_id=conversation.id)
     with force_locale(user.locale or "zh_CN"):
-        title = conversation.listing.title_for("en" if (user.locale or "").startswith("en")
-                                               else "zh")
+        listing = conversation.listing
+        title = listing.title_for("en" if (user.locale or "").startswith("en") else "zh") \
+            if listing is not None else ""
         subject = _("New message from %(org)s", org=sender_org.name_zh)
         body = _("%(org)s wrote to you about “%(title)s”. Read and answer it on the platform:",
                  org=sender_org.name_zh, title=title)

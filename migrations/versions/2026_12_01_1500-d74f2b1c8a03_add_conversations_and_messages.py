@@ -22,7 +22,7 @@ depends_on = None
 def upgrade():
     op.create_table('conversations',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('listing_id', sa.Integer(), nullable=True),
     sa.Column('listing_org_id', sa.Integer(), nullable=False),
     sa.Column('other_org_id', sa.Integer(), nullable=False),
     sa.Column('started_by_id', sa.Integer(), nullable=True),
@@ -35,7 +35,7 @@ def upgrade():
     sa.CheckConstraint('blocked_by_org_id IS NULL OR blocked_by_org_id = listing_org_id OR blocked_by_org_id = other_org_id', name=op.f('ck_conversations_blocked_by_a_side')),
     sa.ForeignKeyConstraint(['blocked_by_id'], ['users.id'], name=op.f('fk_conversations_blocked_by_id_users')),
     sa.ForeignKeyConstraint(['blocked_by_org_id'], ['organizations.id'], name=op.f('fk_conversations_blocked_by_org_id_organizations')),
-    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_conversations_listing_id_listings')),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_conversations_listing_id_listings'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['listing_org_id'], ['organizations.id'], name=op.f('fk_conversations_listing_org_id_organizations')),
     sa.ForeignKeyConstraint(['other_org_id'], ['organizations.id'], name=op.f('fk_conversations_other_org_id_organizations')),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_conversations_started_by_id_users')),

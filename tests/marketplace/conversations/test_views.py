@@ -161,3 +161,24 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert "/auth/login" in page
     assert client.get("/conversations/").status_code == 302
     assert client.post(f"/conversations/start/{w.listing.id}").status_code == 302
+
+
+def test_conversation_outlives_its_deleted_listing(client, auth):
+    from listings.models import Listing
+    from marketplace.publishing import operations as publishing
+
+    w = make_world()
+    c = ops.open_conversation(db.session, w.owner_b, listing=w.listing)
+    ops.post_message(db.session, c, w.owner_b, "还在吗")
+    db.session.commit()
+    publishing.archive_listing(w.listing, w.owner_a)
+    db.session.commit()
+    publishing.delete_listing(db.session.get(Listing, w.listing.id), w.owner_a)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Conversation, c.id).listing_id is None
+    _as(client, auth, w.owner_b)
+    assert client.get("/conversations/").status_code == 200
+    page = client.get(f"/conversations/{c.id}")
+    assert page.status_code == 200 and "a deleted listing" in page.get_data(as_text=True)
+    assert client.post(f"/conversations/{c.id}/messages", data={"body": "好"}).status_code == 302
