@@ -575,6 +575,7 @@ def counter_offer(session: Session, offer: LicenceOffer, user, *, terms: dict, m
     if not offer.is_open:
         raise ConflictError(_("This offer is %(status)s; that is not possible now.",
                               status=offer.status.label))
+    _require_verified_licensee(offer)
     terms = _check_offer_terms(session, technology, terms)
     offer.counter(user, now)
     new = LicenceOffer(technology_id=technology.id, licensee_org_id=offer.licensee_org_id,
@@ -629,6 +630,7 @@ def accept_offer(session: Session, offer: LicenceOffer, user, *, now: datetime) 
                               status=offer.status.label))
     if not offer.technology.is_published:
         raise ConflictError(_("This technology is not published."))
+    _require_verified_licensee(offer)
     offer.accept(user, now)
     agreement = conclude_agreement(session, technology=offer.technology,
                                    licensee_org=offer.licensee_org, terms=offer.terms,
@@ -638,6 +640,12 @@ def accept_offer(session: Session, offer: LicenceOffer, user, *, now: datetime) 
                      _l("The offer was accepted: agreement %(number)s.", number=agreement.number),
                      url=external_url("licensing.agreement", agreement_id=agreement.id), user=user)
     return agreement
+
+
+def _require_verified_licensee(offer: LicenceOffer) -> None:
+    if not offer.licensee_org.is_verified:
+        raise ConflictError(_("%(org)s is no longer verified; its offers cannot go on.",
+                              org=offer.licensee_org.name_zh))
 
 
 def _after_offer(session, offer: LicenceOffer, user, notice: str) -> None:

@@ -315,3 +315,16 @@ def test_offer_steps_post_notices_in_the_conversation(scene):
     notices = db.session.scalars(sa.select(Message).where(
         Message.conversation_id == conversation.id, Message.is_notice)).all()
     assert len(notices) == 3
+
+
+def test_offers_of_an_organisation_no_longer_verified_cannot_go_on(scene):
+    from marketplace.organizations.models import VerificationStatus
+
+    offer = ops.make_offer(db.session, scene.technology, scene.buyer, terms=terms(), now=utcnow())
+    scene.enterprise.status = VerificationStatus.PENDING
+    db.session.flush()
+    with pytest.raises(ConflictError, match="no longer verified"):
+        ops.accept_offer(db.session, offer, scene.owner, now=utcnow())
+    with pytest.raises(ConflictError, match="no longer verified"):
+        ops.counter_offer(db.session, offer, scene.owner, terms=terms(), now=utcnow())
+    assert offer.is_open
