@@ -67,8 +67,8 @@ def express_licence_panel(technology) -> dict:
                 mine.append(agreement)
     return {"express": express, "offered": offered,
             "can_manage": fees.can_manage_express(technology, current_user),
-            "can_take": offered is not None and bool(fees.licensee_choices(current_user,
-                                                                             technology)),
+            "can_take": offered is not None and bool(fees.takeable_for(db.session, technology,
+                                                                         current_user)),
             "mine": mine, "agreement_url": agreement_url}
 
 
@@ -160,6 +160,11 @@ def take_express(technology_id: int):
     organizations = fees.licensee_choices(current_user, technology)
     if not organizations:
         abort(403)
+    if request.method == "GET":  # a resent form (same key) still finds what it made
+        organizations = fees.takeable_for(db.session, technology, current_user)
+        if not organizations:
+            flash(_("Your organisation already holds this express licence."), "info")
+            return redirect(url_for("catalogue.show", listing_id=technology.id))
     now = utcnow()
     programmes = _programmes(organizations, now)
     form = _keyed(TakeExpressLicenceForm(organizations=organizations, programmes=programmes,

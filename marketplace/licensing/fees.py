@@ -208,8 +208,15 @@ def is_offered(session: Session, technology) -> ExpressLicence | None:
     return express
 
 
+def takeable_for(session: Session, technology, user) -> list[Organization]:
+    """The user's organisations that may take the express licence and do not hold it yet."""
+    return [org for org in licensee_choices(user, technology)
+            if live_express_agreement(session, technology, org) is None]
+
+
 def can_take_express(session: Session, technology, user) -> bool:
-    return is_offered(session, technology) is not None and bool(licensee_choices(user, technology))
+    return is_offered(session, technology) is not None and bool(
+        takeable_for(session, technology, user))
 
 
 def live_express_agreement(session: Session, technology, organization) -> LicenceAgreement | None:

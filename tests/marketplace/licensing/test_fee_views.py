@@ -327,3 +327,18 @@ def test_show_the_split_keeps_the_choices_sent_by_get(client, auth):
     # a value that is not a choice is ignored: the default programme is previewed
     html = client.get(url.replace("programme_id=none", "programme_id=999")).get_data(as_text=True)
     assert re.search(r'data-testid="fee-voucher">\s*¥14,000', html)
+
+
+def test_once_taken_the_card_links_to_the_licence_instead_of_offering_it_again(client, auth):
+    world = build_fee_world()
+    fee = fees.take_express_licence(db.session, world.technology, world.buyer,
+                                    organization=world.enterprise, programme=None,
+                                    method="bank_transfer", request_key="once")
+    db.session.commit()
+    auth.login_as(world.buyer)
+    page = client.get(f"/listings/{world.technology.id}").get_data(as_text=True)
+    assert 'data-testid="express-mine"' in page and 'data-testid="take-express"' not in page
+    assert fee.agreement.number in page
+    response = client.get(f"/licensing/fees/technologies/{world.technology.id}/express/take")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/listings/{world.technology.id}")
