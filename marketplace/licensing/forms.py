@@ -50,7 +50,7 @@ class ActionForm(FlaskForm):
 class DisclosureForm(FlaskForm):
     problem = TextAreaField(_l("Problem solved"), validators=[Optional(), Length(max=MAX_TEXT)])
     advantages = TextAreaField(_l("Advantages"), validators=[Optional(), Length(max=MAX_TEXT)])
-    applications = TextAreaField(_l("Applications"),
+    applications = TextAreaField(_l("Application areas"),
                                  validators=[Optional(), Length(max=MAX_TEXT)])
     confidential_text = TextAreaField(
         _l("Confidential details"), validators=[Optional(), Length(max=MAX_TEXT)],

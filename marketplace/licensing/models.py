@@ -185,7 +185,8 @@ class EnquiryStatus(enum.StrEnum):
 
     @property
     def label(self):
-        return {EnquiryStatus.OPEN: _l("Open"), EnquiryStatus.DECLINED: _l("Declined")}[self]
+        return {EnquiryStatus.OPEN: _l("Under discussion"),
+                EnquiryStatus.DECLINED: _l("Declined")}[self]
 
 
 class LicenceEnquiry(db.Model):
@@ -249,12 +250,12 @@ class OfferStatus(enum.StrEnum):
 
 
 OFFER_STATUS_LABELS = {
-    OfferStatus.OPEN: _l("Open"),
+    OfferStatus.OPEN: _l("Awaiting an answer"),
     OfferStatus.COUNTERED: _l("Countered"),
     OfferStatus.WITHDRAWN: _l("Withdrawn"),
     OfferStatus.DECLINED: _l("Declined"),
     OfferStatus.ACCEPTED: _l("Accepted"),
-    OfferStatus.CLOSED: _l("Closed"),
+    OfferStatus.CLOSED: _l("Closed: licensed to another party"),
 }
 
 
