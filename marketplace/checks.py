@@ -8,7 +8,8 @@ Each check takes a session and returns ``Break``s; none repairs anything.
 * no two slot-holding bookings of one instrument overlap;
 * a paid batch's bookings are settled, and a settled booking is in a paid batch;
 * each campaign's escrow holds exactly its paid pledges, its match-escrow what was matched, and a
-  closed campaign has no paid or pending pledge left (``campaigns.pledges``).
+  closed campaign has no paid or pending pledge left (``campaigns.pledges``);
+* licence fees, their voucher holds, payments and agreements agree (``licensing.fee_checks``).
 """
 
 from __future__ import annotations
@@ -113,5 +114,11 @@ def check_payments(session: Session) -> list[Break]:
     return payment_problems(session)
 
 
+def check_licence_fees(session: Session) -> list[Break]:
+    from marketplace.licensing.fee_checks import licence_fee_problems
+
+    return licence_fee_problems(session)
+
+
 ALL_CHECKS = (check_booking_holds, check_budgets, check_overlaps, check_settlement,
-              check_campaign_escrow, check_payments)
+              check_campaign_escrow, check_payments, check_licence_fees)
