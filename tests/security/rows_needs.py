@@ -4,8 +4,9 @@ The world (``need_world``, through the real operations): org A (a verified enter
 member_a) has posted the needs ``open`` (org B's open proposal ``prop`` on it), ``fresh`` (no
 proposals), ``draft`` and ``solved`` (org B's proposal ``chosen`` won it). Org B (other_org, a
 verified enterprise) has a published technology ``patent`` to link. A need is a 404 to those
-who may not see needs (anonymous, plain); a draft or a solved need is a 404 to everyone outside
-org A but officers; the owner's actions are a 403 to everyone else who can see the need, the
+who may not see needs (anonymous, plain); a draft need is a 404 to everyone outside org A but
+officers, a solved one too except to the organisations that proposed (org B keeps seeing the need
+its proposal won, and is refused further proposals with a 409); the owner's actions are a 403 to everyone else who can see the need, the
 provider's withdrawal a 403 to everyone but org B; officers only look.
 """
 
@@ -98,7 +99,7 @@ NEED_ROWS: list = [
         listing_url("open"), **N),
     Row("catalogue.show", "GET", "need-draft", "404  404  200  200  404  200  200",
         listing_url("draft"), **N),
-    Row("catalogue.show", "GET", "need-solved", "404  404  200  200  404  200  200",
+    Row("catalogue.show", "GET", "need-solved", "404  404  200  200  200  200  200",
         listing_url("solved"), **N),
     Row("publishing.create", "GET", "need", "L    302  200  200  200  302  302",
         lambda w: "/listings/new/need", **N),
@@ -111,7 +112,7 @@ NEED_ROWS: list = [
         need_url("open", "/proposals"), proposal_form, **N),
     Row("needs.propose", "POST", "draft", "L    404  403  403  404  403  403",
         need_url("draft", "/proposals"), proposal_form, **N),
-    Row("needs.propose", "POST", "solved", "L    404  403  403  404  403  403",
+    Row("needs.propose", "POST", "solved", "L    404  403  403  409  403  403",
         need_url("solved", "/proposals"), proposal_form, **N),
     Row("needs.propose", "POST", "missing", "L    404  404  404  404  404  404",
         need_url("missing", "/proposals"), proposal_form, **N),
@@ -142,7 +143,7 @@ NEED_ROWS: list = [
     Row("needs.solve", "POST", "other-needs-proposal", "L    404  400  400  403  403  403",
         need_url("open", "/solve"), solve_with("chosen"), **N),
     # the same request again: answered, nothing changes
-    Row("needs.solve", "POST", "solved", "L    404  302  302  404  403  403",
+    Row("needs.solve", "POST", "solved", "L    404  302  302  403  403  403",
         need_url("solved", "/solve"), solve_with("chosen"), **N),
     Row("needs.solve", "POST", "draft-no-proposal", "L    404  400  400  404  403  403",
         need_url("draft", "/solve"), solve_with("prop"), **N),
