@@ -99,6 +99,56 @@ def check_settlement(session: Session) -> list[Break]:
                         Booking.status != BookingStatus.SETTLED)))):
         breaks.append(Break("settlement_state", f"booking #{booking_id}",
                             f"{status}, batch {batch_status}"))
+    # licence-fee items: a paid fee's voucher part in the batch's programme, to the licensor,
+    # what its holds posted per layer; moved to reimbursed exactly when the batch is paid
+    from marketplace.licensing.fee_models import FeeStatus, LicenceFee, LicenceFeeHold
+    from marketplace.licensing.models import LicenceAgreement
+
+    items = session.execute(
+        sa.select(ReimbursementItem.id, ReimbursementItem.licence_fee_id,
+                  ReimbursementItem.provider_id, ReimbursementItem.amount_fen,
+                  ReimbursementItem.layer_amounts, ReimbursementBatch.programme_id,
+                  ReimbursementBatch.status, LicenceFee.status, LicenceFee.voucher_fen,
+                  LicenceFee.programme_id, LicenceAgreement.licensor_org_id)
+        .join(ReimbursementBatch, ReimbursementBatch.id == ReimbursementItem.batch_id)
+        .join(LicenceFee, LicenceFee.id == ReimbursementItem.licence_fee_id)
+        .join(LicenceAgreement, LicenceAgreement.id == LicenceFee.agreement_id)
+        .order_by(ReimbursementItem.id)).all()
+    post = aliased(LedgerTransfer)
+    posted: dict[int, dict[str, int]] = {}
+    for fee_id, layer_id, amount in session.execute(
+            sa.select(LicenceFeeHold.fee_id, LicenceFeeHold.layer_id, post.amount)
+            .join(post, sa.and_(post.pending_id == LicenceFeeHold.transfer_id,
+                                post.kind == TransferKind.POST))
+            .where(LicenceFeeHold.fee_id.in_([row[1] for row in items]))):
+        layers = posted.setdefault(fee_id, {})
+        layers[str(layer_id)] = layers.get(str(layer_id), 0) + amount
+    moved = dict(session.execute(
+        sa.select(LedgerTransfer.reference_id, sa.func.sum(LedgerTransfer.amount))
+        .where(LedgerTransfer.reference_type == "reimbursement_item",
+               LedgerTransfer.reference_id.in_([str(row[0]) for row in items]))
+        .group_by(LedgerTransfer.reference_id)).all())
+    for (item_id, fee_id, provider_id, amount, layer_amounts, programme_id, batch_status,
+         fee_status, voucher_fen, fee_programme_id, licensor_id) in items:
+        subject = f"reimbursement item #{item_id} (licence fee #{fee_id})"
+        if fee_status != FeeStatus.PAID or voucher_fen <= 0:
+            breaks.append(Break("settlement_licence_fee", subject,
+                                f"fee {fee_status}, {voucher_fen} by voucher"))
+        if fee_programme_id != programme_id or provider_id != licensor_id:
+            breaks.append(Break("settlement_licence_fee", subject,
+                                f"programme {fee_programme_id} / provider {provider_id}, batch "
+                                f"programme {programme_id} / licensor {licensor_id}"))
+        layers = {k: v for k, v in (layer_amounts or {}).items() if v}
+        if amount != voucher_fen or sum(layers.values()) != amount \
+                or layers != posted.get(fee_id, {}):
+            breaks.append(Break("settlement_licence_fee_amount", subject,
+                                f"item {amount} {layers}, fee {voucher_fen} by voucher, holds "
+                                f"posted {posted.get(fee_id, {})}"))
+        expected = amount if batch_status == BatchStatus.PAID else 0
+        if (moved.get(str(item_id)) or 0) != expected:
+            breaks.append(Break("settlement_state", subject,
+                                f"batch {batch_status}, reimbursed {moved.get(str(item_id)) or 0}"
+                                f" of {amount}"))
     return breaks
 
 

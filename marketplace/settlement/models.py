@@ -1,9 +1,12 @@
-"""Reimbursement batches: the programme pays providers for voucher-paid bookings.
+"""Reimbursement batches: the programme pays providers for voucher-paid bookings and for the
+voucher part of licence fees.
 
-A batch collects, for one programme and period, every completed voucher-paid booking not yet in
-a batch (a booking is in at most one batch: UNIQUE ``booking_id``), is approved, then marked paid;
-marking it paid moves each item's amount, per funding layer, from the provider's receivable to
-the programme's reimbursed account and settles the bookings.
+A batch collects, for one programme and period, every completed voucher-paid booking and every
+paid licence fee with a voucher part not yet in a batch (each in at most one batch: UNIQUE
+``booking_id`` and UNIQUE ``licence_fee_id``; an item is exactly one of the two), is approved,
+then marked paid; marking it paid moves each item's amount, per funding layer, from the
+provider's (for a licence fee: the licensor's) receivable to the programme's reimbursed account
+and settles the bookings.
 """
 
 from __future__ import annotations
@@ -90,7 +93,9 @@ class ReimbursementItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("reimbursement_batches.id"), index=True)
-    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("bookings.id"), unique=True)
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bookings.id"), unique=True)
+    licence_fee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("licence_fees.id"),
+                                                       unique=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
     layer_amounts: Mapped[dict] = mapped_column(sa.JSON)  # {"<layer id>": fen}
@@ -99,6 +104,22 @@ class ReimbursementItem(db.Model):
 
     batch: Mapped[ReimbursementBatch] = relationship(back_populates="items")
     booking = relationship("Booking")
+    licence_fee = relationship("LicenceFee")
     provider = relationship("Organization")
 
-    __table_args__ = (sa.CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+        sa.CheckConstraint("(booking_id IS NULL) <> (licence_fee_id IS NULL)",
+                           name="one_subject"),
+    )
+
+    @property
+    def is_licence_fee(self) -> bool:
+        return self.licence_fee_id is not None
+
+    @property
+    def subject_ref(self) -> str:
+        """What the item reimburses, language-neutral: ``#<booking>`` or the agreement number."""
+        if self.is_licence_fee:
+            return self.licence_fee.agreement.number
+        return f"#{self.booking_id}"

@@ -1,5 +1,6 @@
-"""Settlement pages for officers: reimbursement batches, their evidence, approval, payment, and
-the CSV and printable versions for the finance bureau."""
+"""Settlement pages for officers: reimbursement batches (voucher-paid bookings and the voucher
+part of licence fees), their evidence, approval, payment, and the CSV and printable versions for
+the finance bureau."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @officer_required
 def create():
-    """Collect a period's completed voucher-paid bookings into a draft batch."""
+    """Collect a period's voucher-paid bookings and licence fees into a draft batch."""
     programmes = list(db.session.scalars(
         sa.select(VoucherProgramme).where(VoucherProgramme.status != ProgrammeStatus.DRAFT)
         .order_by(VoucherProgramme.id.desc())))
@@ -67,7 +68,7 @@ def create():
             status = refuse_on_form(form, error)
         else:
             db.session.commit()
-            flash(ngettext("Batch created with %(num)d booking.", "Batch created with %(num)d bookings.",
+            flash(ngettext("Batch created with %(num)d item.", "Batch created with %(num)d items.",
                            len(batch.items)), "success")
             return redirect(url_for("settlement.show", batch_id=batch.id))
     return render_template("settlement/create.html", form=form), status
@@ -113,19 +114,19 @@ def set_invoice(batch_id: int, item_id: int):
 @bp.route("/<int:batch_id>/items/<int:item_id>/remove", methods=["POST"])
 @officer_required
 def remove_item(batch_id: int, item_id: int):
-    """Take a booking out of a draft batch; it waits for a later one."""
+    """Take a booking or licence fee out of a draft batch; it waits for a later one."""
     item = _item(batch_id, item_id)
     if ActionForm().validate_on_submit():
         settlement.remove_item(item, acting_user())
         db.session.commit()
-        flash(_("Booking taken out of the batch."), "info")
+        flash(_("Item taken out of the batch."), "info")
     return redirect(url_for("settlement.show", batch_id=batch_id))
 
 
 @bp.route("/<int:batch_id>/discard", methods=["POST"])
 @officer_required
 def discard(batch_id: int):
-    """Delete a draft batch; its bookings wait for the next one."""
+    """Delete a draft batch; its bookings and licence fees wait for the next one."""
     batch = db.get_or_404(ReimbursementBatch, batch_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("settlement.show", batch_id=batch.id))
