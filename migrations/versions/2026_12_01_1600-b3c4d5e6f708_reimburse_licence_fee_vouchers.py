@@ -26,8 +26,9 @@ def upgrade():
         batch_op.alter_column('booking_id', existing_type=sa.Integer(), nullable=True)
         batch_op.create_unique_constraint(batch_op.f('uq_reimbursement_items_licence_fee_id'),
                                           ['licence_fee_id'])
-        batch_op.create_foreign_key(batch_op.f('fk_reimbursement_items_licence_fee_id_licence_fees'),
-                                    'licence_fees', ['licence_fee_id'], ['id'])
+        batch_op.create_foreign_key(
+            batch_op.f('fk_reimbursement_items_licence_fee_id_licence_fees'), 'licence_fees',
+            ['licence_fee_id'], ['id'])
         batch_op.create_check_constraint(
             'one_subject', '(booking_id IS NULL) <> (licence_fee_id IS NULL)')
 
