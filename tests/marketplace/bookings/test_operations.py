@@ -62,7 +62,7 @@ def test_booking_with_vouchers_holds_their_share_and_posts_on_completion(db):
     db.session.commit()
     # the provider records 90 minutes: ¥900, vouchers pay 70 % of it
     bookings.complete_booking(booking, world.lab_user, 90, "断口形貌 12 张", "INV-1",
-                              utcnow() + timedelta(days=1, hours=3))
+                              booking.ends_at + timedelta(hours=1))  # after the slot, whatever the hour now
     db.session.commit()
     assert booking.status == BookingStatus.COMPLETED
     assert (booking.charged_fen, booking.voucher_paid_fen, booking.self_paid_fen) == (90_000, 63_000, 27_000)
