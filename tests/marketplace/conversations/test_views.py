@@ -15,8 +15,10 @@ from tests.marketplace.conversations.helpers import PDF, make_world
 
 
 def _as(client, auth, user):
+    """Sign in as ``user``, reading the pages in English (the messages asserted on)."""
     auth.logout()
     auth.login_as(user)
+    client.post("/language", data={"lang": "en"})
 
 
 def _start(client, w):
@@ -116,7 +118,7 @@ def test_bad_message_input_gives_form_errors(client, auth):
     assert client.post(url, data={"body": "长" * 5001}).status_code == 400
     response = client.post(url, data={"body": "看附件", "attachment": (io.BytesIO(b"MZ\x90"), "x.pdf")})
     assert response.status_code == 400
-    assert "只能上传 PDF、PNG、JPEG" in response.get_data(as_text=True)  # Chinese by default
+    assert "Only PDF, PNG, JPEG" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 0
 
 

@@ -12,8 +12,10 @@ from tests.marketplace.reviews.helpers import active_lease, completed_booking, l
 
 
 def _as(client, auth, user):
+    """Sign in as ``user``, reading the pages in English (the messages asserted on)."""
     auth.logout()
     auth.login_as(user)
+    client.post("/language", data={"lang": "en"})
 
 
 def test_review_from_the_booking_page_shows_on_listing_and_organisation(client, auth):
