@@ -13,10 +13,8 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
-import zipfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,6 +40,7 @@ from marketplace.extensions import utcnow
 from marketplace.mail import send_mail
 from marketplace.post_commit import after_rollback
 from marketplace.transactions import begin_write
+from marketplace.uploads import sniff_document
 from marketplace.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -182,33 +181,9 @@ def attachment_dir() -> Path:
     return Path(current_app.instance_path) / "uploads" / "conversations"
 
 
-_OFFICE = {
-    "word/document.xml": ("application/vnd.openxmlformats-officedocument.wordprocessingml."
-                          "document", "docx"),
-    "xl/workbook.xml": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        "xlsx"),
-}
-
-
 def sniff_attachment(data: bytes) -> tuple[str, str] | None:
     """(content type, extension) judged by the bytes, or None if not an accepted type."""
-    if data.startswith(b"%PDF-"):
-        return ("application/pdf", "pdf")
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ("image/png", "png")
-    if data.startswith(b"\xff\xd8\xff"):
-        return ("image/jpeg", "jpg")
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return None
-        if "[Content_Types].xml" in names:
-            for marker, kind in _OFFICE.items():
-                if marker in names:
-                    return kind
-    return None
+    return sniff_document(data)
 
 
 def _clean_filename(filename: str, extension: str) -> str:

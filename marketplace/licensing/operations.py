@@ -14,11 +14,9 @@ Lock order: technology → offer.
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
 import uuid
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -50,6 +48,7 @@ from marketplace.licensing.models import (
 from marketplace.mail import send_mail
 from marketplace.post_commit import after_commit, after_rollback
 from marketplace.transactions import begin_write, lock
+from marketplace.uploads import DOCX, JPEG, PDF, PNG, sniff_document
 from marketplace.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -305,22 +304,7 @@ def confidential_dir() -> Path:
 
 
 def _sniff_document(data: bytes) -> tuple[str, str] | None:
-    if data.startswith(b"%PDF-"):
-        return ("application/pdf", "pdf")
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ("image/png", "png")
-    if data.startswith(b"\xff\xd8\xff"):
-        return ("image/jpeg", "jpg")
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return None
-        if "[Content_Types].xml" in names and "word/document.xml" in names:
-            return ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    "docx")
-    return None
+    return sniff_document(data, accepted=(PDF, DOCX, PNG, JPEG))
 
 
 def list_files(session: Session, technology) -> list[ConfidentialFile]:
