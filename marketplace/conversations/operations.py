@@ -280,28 +280,35 @@ def list_conversations(session: Session, user) -> list[tuple[Conversation, int]]
     return [(c, counts.get(c.id, 0)) for c in conversations]
 
 
-def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
-    if not ids:
-        return {}
+def _unread_messages(user):
+    """Messages of others (and notices) newer than the user's read marker, as a condition."""
     marker = (sa.select(ConversationRead.last_read_message_id)
               .where(ConversationRead.conversation_id == Message.conversation_id,
                      ConversationRead.user_id == user.id).scalar_subquery())
+    return sa.and_(Message.id > sa.func.coalesce(marker, 0),
+                   sa.or_(Message.author_id.is_(None), Message.author_id != user.id))
+
+
+def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
+    if not ids:
+        return {}
     rows = session.execute(
         sa.select(Message.conversation_id, sa.func.count(Message.id))
-        .where(Message.conversation_id.in_(ids),
-               Message.id > sa.func.coalesce(marker, 0),
-               sa.or_(Message.author_id.is_(None), Message.author_id != user.id))
+        .where(Message.conversation_id.in_(ids), _unread_messages(user))
         .group_by(Message.conversation_id)).all()
     return dict(rows)
 
 
 def total_unread(session: Session, user) -> int:
+    """The nav badge (on every page): one counting query."""
     org_ids = _user_org_ids(user)
     if not org_ids:
         return 0
-    ids = session.scalars(sa.select(Conversation.id).where(sa.or_(
-        Conversation.listing_org_id.in_(org_ids), Conversation.other_org_id.in_(org_ids)))).all()
-    return sum(_unread_by_conversation(session, user, ids).values())
+    return session.scalar(
+        sa.select(sa.func.count(Message.id))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(sa.or_(Conversation.listing_org_id.in_(org_ids),
+                      Conversation.other_org_id.in_(org_ids)), _unread_messages(user))) or 0
 
 
 def conversations_about(session: Session, listing, user) -> list[Conversation]:
