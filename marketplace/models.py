@@ -30,6 +30,7 @@ from marketplace.licensing import fee_models as _licence_fee_models  # noqa: F40
 from marketplace.spaces import models as _space_models  # noqa: F401
 from marketplace.needs import models as _need_models  # noqa: F401
 from marketplace.reviews import models as _review_models  # noqa: F401
+from marketplace.recommendations import models as _recommendation_models  # noqa: F401
 from marketplace.settlement.models import ReimbursementBatch, ReimbursementItem  # noqa: F401
 from marketplace.vouchers.models import (  # noqa: F401
     FundingLayer,

@@ -95,6 +95,8 @@ class Organization(db.Model):
     address: Mapped[str | None] = mapped_column(sa.String(300))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
     website: Mapped[str | None] = mapped_column(sa.String(200))
+    # step 6: providers may see it among "enterprises that may need this listing" (opt-in)
+    discoverable: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[VerificationStatus] = mapped_column(
         enum_type(VerificationStatus, "verification_status"), default=VerificationStatus.PENDING,
         index=True,
