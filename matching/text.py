@@ -1,0 +1,101 @@
+"""Text features: the analyzer TF-IDF runs on, and how its features are shown to people.
+
+A document is a pair ``(words, text)``: the caller's index terms (jieba words, lower-cased, in
+text order) and the normalised raw text. The analyzer emits
+
+- every word as itself;
+- ``syn:<group>`` wherever 1–4 consecutive words spell a term of a synonym group, so "SEM" in a
+  profile meets 扫描电子显微镜 in a listing;
+- ``#`` + character 2- and 3-grams of each run of Chinese characters in the text (and 3-grams of
+  long Latin words), which catch compounds jieba cut differently on the two sides.
+
+Only the first two kinds are ever shown to a person: a word displays as itself, a synonym token as
+the words of the party's text that triggered it (or the group's first term); ``#`` grams never.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+MAX_TERM_WORDS = 4
+SYNONYM_PREFIX = "syn:"
+GRAM_PREFIX = "#"
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_ASCII_WORD = re.compile(r"^[a-z0-9]")
+
+
+def surface(tokens: Sequence[str]) -> str:
+    """The tokens as a person writes them: Chinese joined directly, Latin words by a space."""
+    out = ""
+    for token in tokens:
+        if out and _ASCII_WORD.match(token) and out[-1].isascii() and out[-1].isalnum():
+            out += " "
+        out += token
+    return out
+
+
+class Analyzer:
+    """A picklable ``analyzer=`` for :class:`sklearn.feature_extraction.text.TfidfVectorizer`."""
+
+    def __init__(self, synonyms: Iterable[Iterable[Sequence[str]]] = ()):
+        groups = []
+        for group in synonyms:
+            terms = tuple(dict.fromkeys(
+                tuple(t.lower() for t in term) for term in group
+                if 0 < len(term) <= MAX_TERM_WORDS
+            ))
+            if terms:
+                groups.append(terms)
+        self.groups: tuple[tuple[tuple[str, ...], ...], ...] = tuple(groups)
+        self._terms: dict[tuple[str, ...], int] = {}
+        for number, group in enumerate(self.groups):
+            for term in group:
+                self._terms.setdefault(term, number)
+
+    def __call__(self, document: tuple[Sequence[str], str]) -> list[str]:
+        words, text = document
+        tokens = list(words)
+        tokens.extend(f"{SYNONYM_PREFIX}{group}" for group in self.synonym_matches(words))
+        tokens.extend(self.grams(text))
+        return tokens
+
+    def synonym_matches(self, words: Sequence[str]) -> dict[int, str]:
+        """Group number → the words (as written) that first named it in ``words``."""
+        found: dict[int, str] = {}
+        if not self._terms:
+            return found
+        words = [w.lower() for w in words]
+        for start in range(len(words)):
+            for length in range(1, MAX_TERM_WORDS + 1):
+                key = tuple(words[start:start + length])
+                if len(key) < length:
+                    break
+                group = self._terms.get(key)
+                if group is not None and group not in found:
+                    found[group] = surface(key)
+        return found
+
+    @staticmethod
+    def grams(text: str) -> list[str]:
+        out = []
+        text = (text or "").lower()
+        for run in _CJK_RUN.findall(text):
+            for n in (2, 3):
+                out.extend(GRAM_PREFIX + run[i:i + n] for i in range(len(run) - n + 1))
+        for word in _LATIN_WORD.findall(text):
+            if len(word) >= 5:
+                out.extend(GRAM_PREFIX + word[i:i + 3] for i in range(len(word) - 2))
+        return out
+
+    def display(self, feature: str, triggers: dict[int, str] | None = None) -> str | None:
+        """How a TF-IDF feature is shown to a person, or None for one that never is."""
+        if feature.startswith(GRAM_PREFIX):
+            return None
+        if feature.startswith(SYNONYM_PREFIX):
+            group = int(feature[len(SYNONYM_PREFIX):])
+            if triggers and group in triggers:
+                return triggers[group]
+            return surface(self.groups[group][0]) if group < len(self.groups) else None
+        return feature
