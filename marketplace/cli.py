@@ -14,9 +14,11 @@ from marketplace.extensions import db
 def register_commands(app: Flask) -> None:
     from marketplace.campaigns.cli import campaigns_group
     from marketplace.payments.cli import payments_group
+    from marketplace.recommendations.cli import matching_group
 
     app.cli.add_command(payments_group)
     app.cli.add_command(campaigns_group)
+    app.cli.add_command(matching_group)
     demo = AppGroup("demo", help="Demo data.")
     users = AppGroup("users", help="Accounts.")
 

@@ -18,6 +18,7 @@ from marketplace.demo_vouchers import load_demo_vouchers
 from marketplace.demo_conversations import load_demo_conversations
 from marketplace.demo_licence_fees import load_demo_licence_fees
 from marketplace.demo_licensing import load_demo_licensing
+from marketplace.demo_matching import load_demo_matching
 from marketplace.demo_needs import load_demo_needs
 from marketplace.demo_spaces import load_demo_spaces
 from marketplace.extensions import db, utcnow
@@ -439,6 +440,9 @@ def load_demo() -> dict[str, int]:
                  load_demo_conversations):
         deals.update(load(users, organizations))
         db.session.flush()
+    # step 6: views and feedback for the recommender, after everything they could be about
+    deals.update(load_demo_matching(users, organizations))
+    db.session.flush()
     return {"users_created": created_users, "organizations_created": created_orgs,
             "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue,
             **vouchers, **payments, **campaigns, **deals}

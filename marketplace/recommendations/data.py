@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, with_polymorphic
 
-from listings.indexing import searchable_condition
 from listings.models import Campaign, Listing, ListingKind, ListingStatus, Need
 from listings.search import analyze, normalize, synonym_groups
 from marketplace.organizations.models import (
@@ -76,13 +75,21 @@ def district_of(code: str | None) -> str:
 
 
 def open_condition(now: datetime, listing=Listing):
-    """SQL: the listing may be recommended now (published, searchable, a campaign live)."""
+    """SQL: the listing may be recommended now (``Listing.is_searchable``: published, a space
+    with area left to let; a campaign also live and before its deadline). Table aliases keep the
+    subqueries uncorrelated from a polymorphic select that already joins these tables."""
     from marketplace.campaigns.models import CampaignRun, CampaignState
+    from listings.models import Space
 
-    live = sa.exists().where(CampaignRun.campaign_id == listing.id,
-                             CampaignRun.state == CampaignState.LIVE)
-    not_past = sa.exists().where(Campaign.id == listing.id, Campaign.deadline > now)
-    return sa.and_(listing.kind.in_(ITEM_KINDS), searchable_condition(listing),
+    spaces = Space.__table__.alias("open_spaces")
+    campaigns = Campaign.__table__.alias("open_campaigns")
+    runs = CampaignRun.__table__.alias("open_runs")
+    full = sa.exists().where(spaces.c.id == listing.id, spaces.c.area_free_m2 <= 0)
+    live = sa.exists().where(runs.c.campaign_id == listing.id,
+                             runs.c.state == CampaignState.LIVE.value)
+    not_past = sa.exists().where(campaigns.c.id == listing.id, campaigns.c.deadline > now)
+    return sa.and_(listing.kind.in_(ITEM_KINDS), listing.status == ListingStatus.PUBLISHED,
+                   sa.not_(full),
                    sa.or_(listing.kind != ListingKind.CAMPAIGN, sa.and_(live, not_past)))
 
 
@@ -168,8 +175,8 @@ def load_parties(session: Session, *, ids: Iterable[int] | None = None,
     if ids is not None:
         query = query.where(Organization.id.in_(list(ids)))
     if changed_since is not None:
-        changed_needs = sa.select(Need.organization_id).join(Listing, Listing.id == Need.id).where(
-            sa.or_(Listing.updated_at > changed_since, Listing.published_at > changed_since))
+        changed_needs = sa.select(Need.organization_id).where(
+            sa.or_(Need.updated_at > changed_since, Need.published_at > changed_since))
         query = query.where(sa.or_(Organization.updated_at > changed_since,
                                    Organization.id.in_(changed_needs)))
     last = 0

@@ -214,9 +214,8 @@ def _fold_in_changes() -> None:
                                          .where(data.party_condition(),
                                                 Organization.updated_at > base)):
         changed.setdefault(org_id, []).append(at)
-    for org_id, at in db.session.execute(sa.select(Need.organization_id, Listing.updated_at)
-                                         .join(Listing, Listing.id == Need.id)
-                                         .where(Listing.updated_at > base)):
+    for org_id, at in db.session.execute(sa.select(Need.organization_id, Need.updated_at)
+                                         .where(Need.updated_at > base)):
         changed.setdefault(org_id, []).append(at)
     versions = {org_id: tuple(sorted(ats)) for org_id, ats in changed.items()}
     stale = [org_id for org_id, v in versions.items() if _holder.folded_parties.get(org_id) != v]
@@ -438,6 +437,19 @@ def category_label(value: str | None) -> str:
     return value or ""
 
 
+def _display_terms(terms, limit: int = 5) -> list[str]:
+    """The matched terms worth showing: no single Chinese characters, none contained in a longer
+    term already shown (“轻量化” covers “轻量” and “量化”)."""
+    words = [str(t).strip() for t in terms]
+    words = [w for w in words if w and (len(w) >= 2 or w.isascii())]
+    shown: list[str] = []
+    for word in sorted(dict.fromkeys(words), key=len, reverse=True):
+        if not any(word in longer for longer in shown):
+            shown.append(word)
+    order = {w: i for i, w in enumerate(words)}
+    return sorted(shown, key=order.__getitem__)[:limit]
+
+
 def reasons_for(evidence, *, audience: str = "profile") -> list[Reason]:
     """Word each piece of evidence; evidence without the data to prove it gives no reason."""
     reasons = []
@@ -453,7 +465,7 @@ def _word(code: str, values: dict, audience: str) -> str | None:
     from marketplace.reference import area_name, industry_name
 
     if code == "terms":
-        terms = [str(t) for t in values.get("terms") or [] if str(t).strip()][:5]
+        terms = _display_terms(values.get("terms") or [])
         if not terms:
             return None
         if audience == "need":
@@ -504,5 +516,6 @@ def _word(code: str, values: dict, audience: str) -> str | None:
         return _("The price is within your remaining innovation voucher quota (%(remaining)s)",
                  remaining=format_fen(int(remaining)))
     if code == "accepts_vouchers":
-        return _("Innovation vouchers accepted")
+        # a fact about the listing, not about why this enterprise would want it
+        return None if audience == "enterprise" else _("Innovation vouchers accepted")
     return None
