@@ -29,6 +29,7 @@ an id it has never seen, so unseen ids need no special case.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,6 +100,7 @@ class ContentIndex:
         self.feature_names: np.ndarray | None = None
         self.weights: np.ndarray | None = None
         self.displayable: np.ndarray | None = None
+        self._scale: np.ndarray | None = None
 
     def fit_transform(self, documents: Sequence[tuple[Sequence[str], str]]) -> sp.csr_matrix:
         raw = self.vectorizer.fit_transform(documents)
@@ -114,11 +116,30 @@ class ContentIndex:
     def transform(self, documents: Sequence[tuple[Sequence[str], str]]) -> sp.csr_matrix:
         return self._finish(self.vectorizer.transform(documents))
 
+    def vector(self, document: tuple[Sequence[str], str]) -> sp.csr_matrix:
+        """``transform([document])`` without scikit-learn's per-call overhead (serving path)."""
+        if self._scale is None:
+            self._scale = (self.vectorizer.idf_ * self.weights).astype(np.float32)
+        vocabulary = self.vectorizer.vocabulary_
+        counts: dict[int, int] = {}
+        for token in self.analyzer(document):
+            column = vocabulary.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(sorted(counts), np.int32, len(counts))
+        tf = np.fromiter((counts[c] for c in columns), np.float32, len(columns))
+        data = (1.0 + np.log(tf)) * self._scale[columns]
+        norm = float(np.sqrt(data @ data))
+        if norm > 0:
+            data /= norm
+        return sp.csr_matrix((data, columns, np.array([0, len(columns)], np.int32)),
+                             shape=(1, len(self._scale)))
+
     def _finish(self, raw: sp.spmatrix) -> sp.csr_matrix:
         weighted = sp.csr_matrix(raw @ sp.diags(self.weights), dtype=np.float32)
         return normalize(weighted, norm="l2", copy=False)
 
-    def terms(self, query: sp.csr_matrix, other: sp.csr_matrix,
+    def terms(self, query: sp.csr_matrix | Row, other: sp.csr_matrix | Row,
               triggers: Mapping[int, str] | None = None) -> list[str]:
         """The displayable features both rows hold, largest product of weights first (≤ 5)."""
         shared, qi, oi = np.intersect1d(query.indices, other.indices, assume_unique=True,
@@ -138,31 +159,51 @@ class ContentIndex:
         return out
 
 
+class Row:
+    """One stored vector, as its sorted column indices and values (no scipy overhead)."""
+
+    __slots__ = ("data", "indices")
+
+    def __init__(self, indices: np.ndarray, data: np.ndarray):
+        self.indices, self.data = indices, data
+
+
 class SparseRows:
     """Rows of L2-normalised vectors, fast for "one query against all rows".
 
     The bulk is kept transposed (terms × rows, CSR) so a query sums only the rows of its own
-    terms; rows added after the fit sit in a small extra block until it is folded in.
+    terms; rows added after the fit sit in a small extra block until it is folded in. Never
+    changed in place: ``appended`` returns a new object (readers in other threads stay valid).
     """
 
     FOLD_AT = 2000
 
-    def __init__(self, matrix: sp.csr_matrix):
+    def __init__(self, matrix: sp.csr_matrix, extra: sp.csr_matrix | None = None):
         self.main = sp.csr_matrix(matrix, dtype=np.float32)
+        self.main.sort_indices()
         self.main_t = self.main.T.tocsr()
-        self.extra = sp.csr_matrix((0, matrix.shape[1]), dtype=np.float32)
+        self.extra = (sp.csr_matrix((0, matrix.shape[1]), dtype=np.float32) if extra is None
+                      else extra)
 
     def __len__(self) -> int:
         return self.main.shape[0] + self.extra.shape[0]
 
-    def append(self, rows: sp.csr_matrix) -> None:
-        self.extra = sp.csr_matrix(sp.vstack([self.extra, rows]), dtype=np.float32)
-        if self.extra.shape[0] >= self.FOLD_AT:
-            self.__init__(sp.vstack([self.main, self.extra]).tocsr())
+    def appended(self, rows: sp.csr_matrix) -> SparseRows:
+        if not self.main.shape[0]:
+            return SparseRows(rows)
+        extra = sp.csr_matrix(sp.vstack([self.extra, rows]), dtype=np.float32)
+        extra.sort_indices()
+        if extra.shape[0] >= self.FOLD_AT:
+            return SparseRows(sp.vstack([self.main, extra]).tocsr())
+        copy = SparseRows.__new__(SparseRows)
+        copy.main, copy.main_t, copy.extra = self.main, self.main_t, extra
+        return copy
 
-    def row(self, number: int) -> sp.csr_matrix:
+    def row(self, number: int) -> Row:
         n = self.main.shape[0]
-        return self.main[number] if number < n else self.extra[number - n]
+        matrix, number = (self.main, number) if number < n else (self.extra, number - n)
+        start, end = matrix.indptr[number], matrix.indptr[number + 1]
+        return Row(matrix.indices[start:end], matrix.data[start:end])
 
     def scores(self, query: sp.csr_matrix) -> np.ndarray:
         """Cosine of ``query`` (1 × terms) with every row."""
@@ -346,34 +387,37 @@ class ItemTable:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def append(self, items, vectors: sp.csr_matrix, districts: Vocab, categories: Vocab,
-               signals: Signals) -> None:
+    def appended(self, items: Sequence, vectors: sp.csr_matrix, districts: Vocab,
+                 categories: Vocab, signals: Signals) -> ItemTable:
+        """A new table with these items added (an id already present replaces its old row)."""
+        new = copy.copy(self)
         start = len(self.ids)
         kinds = {kind: n for n, kind in enumerate(ITEM_KINDS)}
-        self.ids = np.concatenate([self.ids, [i.id for i in items]]).astype(np.int64)
-        self.owner = np.concatenate([self.owner, [i.owner_id for i in items]]).astype(np.int64)
-        self.kind = np.concatenate([self.kind, [kinds.get(i.kind, -1) for i in items]]
-                                   ).astype(np.int8)
-        self.district = np.concatenate([self.district, [districts.add(i.district) for i in items]]
-                                       ).astype(np.int32)
-        cats = [min(categories.get(i.category), signals.affinity.shape[1] - 1) for i in items]
-        self.category = np.concatenate([self.category, cats]).astype(np.int32)
-        prices = [-1 if i.price_fen is None else i.price_fen for i in items]
-        self.price = np.concatenate([self.price, prices]).astype(np.int64)
-        self.vouchers = np.concatenate([self.vouchers, [bool(i.accepts_vouchers) for i in items]])
-        self.alive = np.concatenate([self.alive, np.ones(len(items), bool)])
-        self.cf = np.concatenate([self.cf, [signals.item_row(i.id) for i in items]]
-                                 ).astype(np.int64)
+
+        def grow(old, values, dtype):
+            return np.concatenate([old, np.asarray(values, dtype=dtype)])
+
+        new.ids = grow(self.ids, [i.id for i in items], np.int64)
+        new.owner = grow(self.owner, [i.owner_id for i in items], np.int64)
+        new.kind = grow(self.kind, [kinds.get(i.kind, -1) for i in items], np.int8)
+        new.district = grow(self.district, [districts.add(i.district) for i in items], np.int32)
+        top = signals.affinity.shape[1] - 1
+        new.category = grow(self.category, [min(categories.get(i.category), top) for i in items],
+                            np.int32)
+        new.price = grow(self.price, [-1 if i.price_fen is None else i.price_fen for i in items],
+                         np.int64)
+        new.vouchers = grow(self.vouchers, [bool(i.accepts_vouchers) for i in items], bool)
+        new.alive = grow(self.alive, np.ones(len(items), bool), bool)
+        new.cf = grow(self.cf, [signals.item_row(i.id) for i in items], np.int64)
+        new.index = dict(self.index)
         for offset, item in enumerate(items):
-            old = self.index.get(item.id)
+            old = new.index.get(item.id)
             if old is not None:
-                self.alive[old] = False
-            self.index[item.id] = start + offset
-        if start == 0:
-            self.rows = SparseRows(vectors)
-        else:
-            self.rows.append(vectors)
-        self._sorted = None
+                new.alive[old] = False
+            new.index[item.id] = start + offset
+        new.rows = self.rows.appended(vectors)
+        new._sorted = None
+        return new
 
     def remap(self, signals: Signals) -> None:
         self.cf = np.fromiter((signals.item_row(int(i)) for i in self.ids), np.int64,
@@ -403,33 +447,37 @@ class PartyTable:
         self.alive = np.zeros(0, bool)
         self.cf = np.zeros(0, np.int64)
         self.words: list[tuple[str, ...]] = []
+        self.texts: list[str] = []
         self.index: dict[int, int] = {}
         self.rows = SparseRows(sp.csr_matrix((0, dim), dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def append(self, parties, vectors: sp.csr_matrix, districts: Vocab, industries: Vocab,
-               signals: Signals) -> None:
+    def appended(self, parties: Sequence, vectors: sp.csr_matrix, districts: Vocab,
+                 industries: Vocab, signals: Signals) -> PartyTable:
+        """A new table with these parties added (an id already present replaces its old row)."""
+        new = copy.copy(self)
         start = len(self.ids)
-        self.ids = np.concatenate([self.ids, [p.id for p in parties]]).astype(np.int64)
-        inds = [min(industries.get(p.industry), signals.peers.shape[0] - 1) for p in parties]
-        self.industry = np.concatenate([self.industry, inds]).astype(np.int32)
-        self.district = np.concatenate([self.district, [districts.add(p.district)
-                                                        for p in parties]]).astype(np.int32)
-        self.alive = np.concatenate([self.alive, np.ones(len(parties), bool)])
-        self.cf = np.concatenate([self.cf, [signals.party_row(p.id) for p in parties]]
-                                 ).astype(np.int64)
-        self.words.extend(tuple(p.words) for p in parties)
+        top = signals.peers.shape[0] - 1
+        new.ids = np.concatenate([self.ids, np.asarray([p.id for p in parties], np.int64)])
+        new.industry = np.concatenate([self.industry, np.asarray(
+            [min(industries.get(p.industry), top) for p in parties], np.int32)])
+        new.district = np.concatenate([self.district, np.asarray(
+            [districts.add(p.district) for p in parties], np.int32)])
+        new.alive = np.concatenate([self.alive, np.ones(len(parties), bool)])
+        new.cf = np.concatenate([self.cf, np.asarray(
+            [signals.party_row(p.id) for p in parties], np.int64)])
+        new.words = [*self.words, *(tuple(p.words) for p in parties)]
+        new.texts = [*self.texts, *(p.text for p in parties)]
+        new.index = dict(self.index)
         for offset, party in enumerate(parties):
-            old = self.index.get(party.id)
+            old = new.index.get(party.id)
             if old is not None:
-                self.alive[old] = False
-            self.index[party.id] = start + offset
-        if start == 0:
-            self.rows = SparseRows(vectors)
-        else:
-            self.rows.append(vectors)
+                new.alive[old] = False
+            new.index[party.id] = start + offset
+        new.rows = self.rows.appended(vectors)
+        return new
 
     def remap(self, signals: Signals) -> None:
         self.cf = np.fromiter((signals.party_row(int(i)) for i in self.ids), np.int64,

@@ -133,6 +133,10 @@ class Recommender:
         for i in interactions:
             if i.kind in NEGATIVE_KINDS:
                 self.not_relevant.setdefault(i.party_id, set()).add(i.item_id)
+        self._rejected_by: dict[int, list[int]] = {}
+        for party_id, rejected in self.not_relevant.items():
+            for item_id in rejected:
+                self._rejected_by.setdefault(item_id, []).append(party_id)
 
         industry_of = {p.id: self.industries.get(p.industry) for p in parties}
         category_of = {i.id: self.categories.get(i.category) for i in items}
@@ -146,11 +150,11 @@ class Recommender:
         self.items = ItemTable(dim)
         self.parties = PartyTable(dim)
         if items:
-            self.items.append(items, vectors[:len(items)], self.districts, self.categories,
-                              self.signals)
+            self.items = self.items.appended(items, vectors[:len(items)], self.districts,
+                                             self.categories, self.signals)
         if parties:
-            self.parties.append(parties, vectors[len(items):], self.districts, self.industries,
-                                self.signals)
+            self.parties = self.parties.appended(parties, vectors[len(items):], self.districts,
+                                                 self.industries, self.signals)
 
         self.ranker, training = self._train_ranker(positives, now, signal_args, random_state)
         self.signals = fit_signals(positives, now=now, **signal_args)
@@ -256,14 +260,16 @@ class Recommender:
         items = list({i.id: i for i in items}.values())
         if items:
             vectors = self.content.transform([(i.words, i.text) for i in items])
-            self.items.append(items, vectors, self.districts, self.categories, self.signals)
+            self.items = self.items.appended(items, vectors, self.districts, self.categories,
+                                             self.signals)
 
     def add_parties(self, parties: Iterable[Party]) -> None:
         """Adds new parties or replaces changed profiles."""
         parties = list({p.id: p for p in parties}.values())
         if parties:
             vectors = self.content.transform([(p.words, p.text) for p in parties])
-            self.parties.append(parties, vectors, self.districts, self.industries, self.signals)
+            self.parties = self.parties.appended(parties, vectors, self.districts,
+                                                 self.industries, self.signals)
 
     # -----------------------------------------------------------------------------------------
     # serving
@@ -323,7 +329,7 @@ class Recommender:
         query = self._item_query(item)
         parties = self.parties
         allowed = parties.alive & (parties.ids != item.owner_id)
-        rejected = [p for p, items in self.not_relevant.items() if item.id in items]
+        rejected = self._rejected_by.get(item.id)
         if rejected:
             allowed &= ~np.isin(parties.ids, rejected)
         if candidates is not None:
@@ -337,7 +343,7 @@ class Recommender:
         out = []
         for row, score in zip(top, scores, strict=True):
             contribution = self.ranker.contributions(raw[row])
-            triggers = self.analyzer.synonym_matches(parties.words[row])
+            triggers = self.analyzer.synonym_matches(parties.words[row], parties.texts[row])
             terms = self.content.terms(parties.rows.row(row), query.vector, triggers)
             district = int(parties.district[row])
             out.append(Scored(int(parties.ids[row]), float(score), evidence(
@@ -353,20 +359,20 @@ class Recommender:
         industry = self.industries.get(party.industry)
         return PartyQuery(
             id=party.id,
-            vector=self.content.transform([(party.words, party.text)]),
+            vector=self.content.vector((party.words, party.text)),
             cf=self.signals.party_row(party.id),
             industry=min(industry, self.signals.peers.shape[0] - 1),
             district=district,
             neighbour_districts=self.neighbours.get(district, np.zeros(0, np.int32)),
             remaining_fen=context.remaining_quota_fen,
-            triggers=self.analyzer.synonym_matches(party.words),
+            triggers=self.analyzer.synonym_matches(party.words, party.text),
         )
 
     def _item_query(self, item: Item) -> ItemQuery:
         kind = ITEM_KINDS.index(item.kind) if item.kind in ITEM_KINDS else -1
         return ItemQuery(
             id=item.id,
-            vector=self.content.transform([(item.words, item.text)]),
+            vector=self.content.vector((item.words, item.text)),
             cf=self.signals.item_row(item.id),
             kind=kind,
             category=min(self.categories.get(item.category), self.signals.affinity.shape[1] - 1),

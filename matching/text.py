@@ -36,6 +36,11 @@ def surface(tokens: Sequence[str]) -> str:
     return out
 
 
+def _as_written(term: str, text: str | None, lowered: str | None) -> str:
+    at = lowered.find(term) if lowered else -1
+    return text[at:at + len(term)] if at >= 0 else term
+
+
 class Analyzer:
     """A picklable ``analyzer=`` for :class:`sklearn.feature_extraction.text.TfidfVectorizer`."""
 
@@ -61,12 +66,13 @@ class Analyzer:
         tokens.extend(self.grams(text))
         return tokens
 
-    def synonym_matches(self, words: Sequence[str]) -> dict[int, str]:
-        """Group number → the words (as written) that first named it in ``words``."""
+    def synonym_matches(self, words: Sequence[str], text: str | None = None) -> dict[int, str]:
+        """Group number → the words that first named it in ``words`` (cased as in ``text``)."""
         found: dict[int, str] = {}
         if not self._terms:
             return found
         words = [w.lower() for w in words]
+        lowered = text.lower() if text and len(text.lower()) == len(text) else None
         for start in range(len(words)):
             for length in range(1, MAX_TERM_WORDS + 1):
                 key = tuple(words[start:start + length])
@@ -74,7 +80,7 @@ class Analyzer:
                     break
                 group = self._terms.get(key)
                 if group is not None and group not in found:
-                    found[group] = surface(key)
+                    found[group] = _as_written(surface(key), text, lowered)
         return found
 
     @staticmethod

@@ -212,7 +212,7 @@ def test_synonym_group_matches_sem_with_the_chinese_name(model):
     assert SEM_PATENT.id in ids(ranked)                      # says 扫描 电子显微镜, not SEM
     patent = next(r for r in ranked if r.id == SEM_PATENT.id)
     assert patent.evidence[0].code == "terms"
-    assert patent.evidence[0].data["terms"][0].lower() == "sem"   # shown as the party wrote it
+    assert patent.evidence[0].data["terms"][0] == "SEM"      # shown as the party wrote it
     assert WAREHOUSE.id not in ids(ranked)
 
 
@@ -237,3 +237,26 @@ def test_fit_is_deterministic():
     first = _fit(_interactions()).recommend(LOGISTICS, k=6)
     second = _fit(_interactions()).recommend(LOGISTICS, k=6)
     assert [(r.id, r.score) for r in first] == [(r.id, r.score) for r in second]
+
+
+def test_analyzer_emits_words_synonym_groups_and_grams():
+    from matching.text import Analyzer
+
+    analyzer = Analyzer(SYNONYMS)
+    tokens = analyzer((("扫描", "电子显微镜", "测试"), "扫描电子显微镜测试"))
+    assert tokens[:3] == ["扫描", "电子显微镜", "测试"]
+    assert "syn:0" in tokens
+    assert "#扫描" in tokens
+    assert "#显微镜" in tokens
+    assert analyzer.display("#扫描") is None
+    assert analyzer.display("syn:0") == "sem"
+    assert analyzer.display("syn:0", analyzer.synonym_matches(("sem",), "SEM 测试")) == "SEM"
+    assert analyzer.display("测试") == "测试"
+
+
+def test_serving_vector_equals_the_vectorizer(trained):
+    document = (("需要", "扫描电镜", "能谱", "能谱", "陌生词"), "需要扫描电镜 能谱分析")
+    fast = trained.content.vector(document).toarray()
+    slow = trained.content.transform([document]).toarray()
+    assert fast.shape == slow.shape
+    assert abs(fast - slow).max() < 1e-5
