@@ -14,6 +14,10 @@ The views follow a stated preference structure, with noise. For each verified de
   machining and factory space; environmental services like chromatography and environmental
   monitoring …), factor 2 when the category is listed for the industry;
 * district: 1.6 in the same district or county, 1.25 in a neighbouring one (changzhi_neighbours);
+* peer taste (what content cannot see, and similar enterprises share): the customers fall into
+  ``CLUSTERS`` (metal parts and machinery; food and herbs; materials, energy and environment;
+  makers); each cluster has a hidden set of 12 favourite listings drawn from a fixed seed, factor
+  3 — so "enterprises like yours looked at it" is real signal for the collaborative part;
 * noise: log-normal (σ 0.5), from a fixed seed.
 
 Each organisation then views 22–38 listings drawn with probability ∝ affinity², on random days of
@@ -43,6 +47,15 @@ from marketplace.recommendations.models import ListingView, NotRelevant
 SEED = 20261201
 DAYS = 120
 PRIVATE = {"91140403MA0T4X6L9"}  # 长治市上党检测技术服务有限公司: not discoverable
+# credit codes (without the check character) of the demo customers, by hidden taste cluster
+CLUSTERS = {
+    "machinery": {"91140400MA0K7U2X3", "91140400MA0R2W5K8", "91140426MA0K9D2R4",
+                  "91140428MA0W3A4N5"},
+    "food": {"91140427MA0X5B6P7", "91140430MA0Y7C8Q2", "91140429MA0P3H4J6"},
+    "materials": {"91140423MA0L2B8C5", "91140404MA0Q6R7T1", "91140431MA0U8Y2M3",
+                  "91140403MA0T4X6L9", "91140405MA0L4E5T6"},
+}
+FAVOURITES = 12
 CATEGORY_AFFINITY = {
     "C": {"electron_microscopy", "materials_testing", "machining", "additive_manufacturing",
           "x_ray", "thermal_analysis", "spectroscopy", "factory", "warehouse", "invention",
@@ -62,9 +75,25 @@ def _customers(organizations) -> list:
             and org.kind in (OrganizationKind.ENTERPRISE, OrganizationKind.MAKER)]
 
 
-def _affinity(org, party_words: set[str], item, rng: random.Random) -> float:
+def _cluster(org) -> str:
+    code = org.credit_code[:17]
+    return next((name for name, codes in CLUSTERS.items() if code in codes),
+                "makers" if org.kind == OrganizationKind.MAKER else "other")
+
+
+def _favourites(items) -> dict[str, set[int]]:
+    rng = random.Random(SEED + 2)
+    ordered = sorted(item.id for item in items)
+    return {name: set(rng.sample(ordered, min(FAVOURITES, len(ordered))))
+            for name in (*CLUSTERS, "makers", "other")}
+
+
+def _affinity(org, party_words: set[str], item, rng: random.Random,
+              favourites: set[int] = frozenset()) -> float:
     shared = len(party_words & set(item.words))
     factor = 1.0 + 3.0 * min(shared, 4)
+    if item.id in favourites:
+        factor *= 3.0
     if item.category in CATEGORY_AFFINITY.get(org.industry, ()):
         factor *= 2.0
     district = data.district_of(org.district_code)
@@ -84,6 +113,7 @@ def load_demo_matching(users, organizations) -> dict[str, int]:
             org.discoverable = org.credit_code[:17] not in PRIVATE
     db.session.flush()
     items = list(data.load_items(db.session, now=now))
+    favourites = _favourites(items)
     ids = [org.id for org in customers]
     have_views = db.session.scalar(sa.select(sa.func.count()).select_from(ListingView).where(
         ListingView.organization_id.in_(ids))) if ids else 0
@@ -94,7 +124,8 @@ def load_demo_matching(users, organizations) -> dict[str, int]:
     for org in customers:
         party = data.party_for(org)
         words = set(party.words)
-        scored = [(_affinity(org, words, item, rng), item) for item in items
+        taste = favourites[_cluster(org)]
+        scored = [(_affinity(org, words, item, rng, taste), item) for item in items
                   if item.owner_id != org.id]
         affinities[org.id] = scored
         if have_views or not scored:
