@@ -437,6 +437,14 @@ def category_label(value: str | None) -> str:
     return value or ""
 
 
+def industry_name(section: str | None) -> str:
+    """The section's name without its letter, as it reads in a sentence (制造业, Manufacturing)."""
+    from marketplace.reference import INDUSTRY_SECTIONS
+
+    label = INDUSTRY_SECTIONS.get(section or "")
+    return str(label) if label is not None else (section or "")
+
+
 def _display_terms(terms, limit: int = 5) -> list[str]:
     """The matched terms worth showing: no single Chinese characters, none contained in a longer
     term already shown (“轻量化” covers “轻量” and “量化”)."""
@@ -462,7 +470,7 @@ def reasons_for(evidence, *, audience: str = "profile") -> list[Reason]:
 
 def _word(code: str, values: dict, audience: str) -> str | None:
     from marketplace.money import format_fen
-    from marketplace.reference import area_name, industry_name
+    from marketplace.reference import area_name
 
     if code == "terms":
         terms = _display_terms(values.get("terms") or [])
