@@ -64,13 +64,14 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.licensing.views import bp as licensing_bp
     from marketplace.licensing.fee_views import bp as licence_fees_bp
     from marketplace.needs.views import bp as needs_bp
+    from marketplace.recommendations.views import bp as recommendations_bp
     from marketplace.reviews.views import bp as reviews_bp
     from marketplace.spaces.views import bp as spaces_bp
 
     for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
                       publishing_bp, bookings_bp, vouchers_bp, settlement_bp, payments_bp,
                       campaigns_bp, pledges_bp, conversations_bp, licensing_bp, licence_fees_bp,
-                      spaces_bp, needs_bp, reviews_bp):
+                      spaces_bp, needs_bp, reviews_bp, recommendations_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

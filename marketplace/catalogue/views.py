@@ -36,6 +36,7 @@ from marketplace.extensions import db, limiter
 from marketplace.money import MoneyFormatError, parse_yuan
 from marketplace.publishing.forms import ActionForm
 from marketplace.publishing.operations import photo_dir
+from marketplace.recommendations.views import record_listing_view
 from marketplace.reference import area_choices, area_name, get_area
 
 bp = Blueprint("catalogue", __name__)
@@ -185,6 +186,7 @@ def show(listing_id: int):
     listing = db.get_or_404(Listing, listing_id)
     if not listing.can_view(current_user):
         abort(404)
+    record_listing_view(listing, current_user)  # a signal for the recommender; never fails
     return render_template(f"catalogue/show_{listing.kind.value}.html", listing=listing,
                            language=_language(), action_form=ActionForm(),
                            category_label=category_label)

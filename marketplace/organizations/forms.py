@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from marketplace.forms import select_choices
@@ -45,6 +52,10 @@ class OrganizationForm(FlaskForm):
         Optional(), Length(max=200),
         Regexp(r"^https?://[^\s]+$", message=_l("Enter a web address starting with http:// or "
                                                 "https://."))])
+    discoverable = BooleanField(
+        _l("Let providers find us through recommendations"),
+        description=_l("Providers then see your organisation's name, district and why it may "
+                       "need their listing, and may invite you to a conversation."))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, include_office: bool = False, **kwargs):
@@ -56,7 +67,8 @@ class OrganizationForm(FlaskForm):
 
     def values(self) -> dict:
         names = ("name_zh", "name_en", "credit_code", "kind", "industry", "district_code", "size",
-                 "description", "needs", "actual_controller", "address", "contact_phone", "website")
+                 "description", "needs", "actual_controller", "address", "contact_phone", "website",
+                 "discoverable")
         return {name: getattr(self, name).data for name in names}
 
 

@@ -39,7 +39,8 @@ from marketplace.urls import external_url
 log = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = ("name_zh", "name_en", "credit_code", "kind", "industry", "district_code", "size",
-                   "description", "needs", "actual_controller", "address", "contact_phone", "website")
+                   "description", "needs", "actual_controller", "address", "contact_phone", "website",
+                   "discoverable")
 
 CREDIT_CODE_MESSAGES = {
     "length": lambda e: _("A unified social credit code has exactly 18 characters."),

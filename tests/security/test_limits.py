@@ -566,6 +566,15 @@ FORMS += (CONVERSATION_FORMS + LICENSING_FORMS + LICENCE_FEE_FORMS + SPACE_FORMS
 STEP4_BUTTONS |= (CONVERSATION_BUTTONS | LICENSING_BUTTONS | LICENCE_FEE_BUTTONS | SPACE_BUTTONS
                   | NEED_BUTTONS | REVIEW_BUTTONS)
 
+# step 6
+from tests.security.limits_recommendations import (  # noqa: E402
+    RECOMMENDATION_BUTTONS,
+    RECOMMENDATION_FORMS,
+)
+
+FORMS += RECOMMENDATION_FORMS
+STEP4_BUTTONS |= RECOMMENDATION_BUTTONS
+
 
 @pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
 def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figures, form):
