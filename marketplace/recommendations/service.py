@@ -87,6 +87,10 @@ class _Holder:
         self.fitted_items = 0
         self.folded_items: dict[int, datetime] = {}
         self.folded_parties: dict[int, tuple] = {}
+        self.folded_fingerprint = None  # the database state last folded in
+        self.fingerprint = None  # the database state of the current request
+        self.candidates_key = None
+        self.candidates: list[tuple[int, str, int]] = []
 
 
 _holder = _Holder()
@@ -116,9 +120,27 @@ def _recommender():
             _holder.mode == "content"
             and len(_holder.folded_items) > max(20, FALLBACK_REFIT_SHARE * _holder.fitted_items)):
         _fit_fallback()
-    if _holder.recommender is not None:
+    _holder.fingerprint = _fingerprint()
+    if _holder.recommender is not None and _holder.fingerprint != _holder.folded_fingerprint:
         _fold_in_changes()
+        _holder.folded_fingerprint = _holder.fingerprint
     return _holder.recommender
+
+
+def _fingerprint() -> tuple:
+    """One cheap query that changes whenever a listing, a campaign's state or an organisation
+    changes (or rows are added or removed): until it does, nothing needs folding in and the open
+    candidates are those of the last request."""
+    from marketplace.campaigns.models import CampaignRun
+
+    listings, orgs, runs = Listing.__table__, Organization.__table__, CampaignRun.__table__
+    row = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(listings).scalar_subquery(),
+        sa.select(sa.func.max(listings.c.updated_at)).scalar_subquery(),
+        sa.select(sa.func.max(runs.c.updated_at)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(orgs).scalar_subquery(),
+        sa.select(sa.func.max(orgs.c.updated_at)).scalar_subquery())).one()
+    return tuple(row)
 
 
 def _look_for_artifact() -> None:
@@ -161,6 +183,7 @@ def _look_for_artifact() -> None:
     _holder.fitted_items = int(recommender.metadata.get("counts", {}).get("items", 0))
     _holder.folded_items = {}
     _holder.folded_parties = {}
+    _holder.folded_fingerprint = None
     log.info("recommender artifact %s loaded (trained %s)", path, _holder.trained_at)
 
 
@@ -189,6 +212,7 @@ def _fit_fallback() -> None:
     _holder.fitted_items = len(dataset.items)
     _holder.folded_items = {}
     _holder.folded_parties = {}
+    _holder.folded_fingerprint = None
     log.info("content-only recommender fitted from the database (%d listings, %d organisations)",
              len(dataset.items), len(dataset.parties))
 
@@ -247,11 +271,23 @@ def model_status() -> dict:
 # ---------------------------------------------------------------------------------------------
 # the rules, on the database as it is now
 def _open_candidates(now: datetime, kinds) -> list[tuple[int, str, int]]:
-    query = sa.select(Listing.id, Listing.kind, Listing.organization_id).where(
-        data.open_condition(now))
-    if kinds:
-        query = query.where(Listing.kind.in_([ListingKind(k) for k in kinds]))
-    return [(row.id, str(row.kind), row.organization_id) for row in db.session.execute(query)]
+    """(id, kind, owner) of the open listings (call with the lock held, after _recommender).
+
+    Cached while the database fingerprint and the minute stay the same (at 50,000 listings the
+    query costs a few hundred milliseconds); what a cached list gets wrong — a space let in full,
+    a campaign past its deadline within the minute — is caught by the re-check of the rows
+    shown."""
+    key = (_holder.fingerprint, now.replace(second=0, microsecond=0))
+    if key != _holder.candidates_key or _holder.fingerprint is None:
+        table = Listing.__table__
+        _holder.candidates = [tuple(row) for row in db.session.execute(
+            sa.select(table.c.id, sa.type_coerce(table.c.kind, sa.String),
+                      table.c.organization_id).where(data.open_condition(now)))]
+        _holder.candidates_key = key
+    if not kinds:
+        return _holder.candidates
+    wanted = set(kinds)
+    return [row for row in _holder.candidates if row[1] in wanted]
 
 
 def related_organization_ids(organization: Organization) -> set[int]:
@@ -307,19 +343,20 @@ def _recommend(organization: Organization, party, *, kinds, limit: int, audience
     now = utcnow()
     related = related_organization_ids(organization)
     rejected = _not_relevant_ids(organization)
-    candidates = {
-        listing_id for listing_id, kind, owner_id in _open_candidates(now, kinds)
-        if owner_id != organization.id and listing_id not in rejected
-        and not (kind in VOUCHER_KINDS and owner_id in related)}
-    if not candidates or limit <= 0:
+    if limit <= 0:
         return []
-    excluded_items = frozenset(rejected)
     context = Context(remaining_quota_fen=remaining_quota_fen(organization, now),
-                      excluded_item_ids=excluded_items,
+                      excluded_item_ids=frozenset(rejected),
                       excluded_owner_ids=frozenset({organization.id}))
     with _holder.lock:
         recommender = _recommender()
         if recommender is None:
+            return []
+        candidates = {
+            listing_id for listing_id, kind, owner_id in _open_candidates(now, kinds)
+            if owner_id != organization.id and listing_id not in rejected
+            and not (kind in VOUCHER_KINDS and owner_id in related)}
+        if not candidates:
             return []
         mode = "hybrid" if _holder.mode == "hybrid" else "content"
         scored = recommender.recommend(party, context=context, k=limit * OVERFETCH,
