@@ -37,11 +37,12 @@ from datetime import datetime
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
 
 from .records import HALF_LIFE_DAYS, INTERACTION_WEIGHTS, ITEM_KINDS, Evidence, Interaction
-from .text import GRAM_PREFIX, Analyzer
+from .text import Analyzer
 
 FEATURES = (
     "content", "collaborative", "peers", "similar_parties", "district", "category_affinity",
@@ -59,6 +60,10 @@ MAX_TERMS = 5
 N_NEIGHBOURS = 20
 AFFINITY_SMOOTHING = 10.0   # pseudo-interactions pulling P(category | industry) to P(category)
 GRAM_WEIGHT = 0.5           # character grams count half as much as words and synonym groups
+TERM_COLUMNS = 2**22        # hashed columns for words and synonym groups (collisions ~1e-4)
+GRAM_COLUMNS = 2**20        # hashed columns for character grams (never shown)
+COMMON_GRAM_SHARE = 0.05    # a gram in more than this share of documents is dropped …
+COMMON_GRAM_MIN = 50        # … if that is also more than this many documents
 
 
 class Vocab:
@@ -89,74 +94,120 @@ class Vocab:
 # ---------------------------------------------------------------------------------------------
 # content
 class ContentIndex:
-    """The fitted TF-IDF vectorizer; rows come out float32, column-weighted, L2-normalised."""
+    """TF-IDF over hashed features; rows come out float32, column-weighted, L2-normalised.
 
-    def __init__(self, analyzer: Analyzer, *, max_features: int = 2**18, min_df: int = 1):
+    Words and synonym groups hash into the first ``TERM_COLUMNS`` columns, character grams into
+    the next ``GRAM_COLUMNS`` (weighted ``GRAM_WEIGHT``). Hashing instead of a fitted vocabulary
+    keeps training linear and lets a listing published after training match on a word no
+    training text had (its IDF is that of an unseen term). Feature names are not stored: a shared
+    column is labelled from the party's own document, the side that is shown its words.
+    """
+
+    def __init__(self, analyzer: Analyzer):
         self.analyzer = analyzer
-        self.vectorizer = TfidfVectorizer(
-            analyzer=analyzer, sublinear_tf=True, max_features=max_features, min_df=min_df,
-            norm=None, dtype=np.float32,
-        )
-        self.feature_names: np.ndarray | None = None
-        self.weights: np.ndarray | None = None
-        self.displayable: np.ndarray | None = None
-        self._scale: np.ndarray | None = None
+        self.n_documents = 0
+        self.scale: np.ndarray | None = None     # idf × column weight
+        self.vocabulary = 0                      # columns seen in training
+        self.dropped_grams = 0
+
+    @property
+    def width(self) -> int:
+        return TERM_COLUMNS + GRAM_COLUMNS
+
+    def _counts(self, documents: Sequence[tuple[Sequence[str], str]]) -> sp.csr_matrix:
+        parts = []
+        for part, width in (("terms", TERM_COLUMNS), ("grams", GRAM_COLUMNS)):
+            hasher = HashingVectorizer(analyzer=self.analyzer.part(part), n_features=width,
+                                       alternate_sign=False, norm=None, dtype=np.float32)
+            parts.append(hasher.transform(documents))
+        counts = sp.hstack(parts, format="csr", dtype=np.float32)
+        counts.sum_duplicates()
+        return counts
 
     def fit_transform(self, documents: Sequence[tuple[Sequence[str], str]]) -> sp.csr_matrix:
-        raw = self.vectorizer.fit_transform(documents)
-        if hasattr(self.vectorizer, "stop_words_"):
-            self.vectorizer.stop_words_ = None   # the dropped terms: only bulk in the artifact
-        names = self.vectorizer.get_feature_names_out()
-        is_gram = np.fromiter((n.startswith(GRAM_PREFIX) for n in names), bool, len(names))
-        self.feature_names = names
-        self.displayable = ~is_gram
-        self.weights = np.where(is_gram, GRAM_WEIGHT, 1.0).astype(np.float32)
-        return self._finish(raw)
+        counts = self._counts(documents)
+        df = np.bincount(counts.indices, minlength=self.width)
+        self.n_documents = len(documents)
+        self.vocabulary = int(np.count_nonzero(df))
+        idf = np.log((1.0 + self.n_documents) / (1.0 + df)) + 1.0
+        weights = np.ones(self.width)
+        weights[TERM_COLUMNS:] = GRAM_WEIGHT
+        # grams in most documents ("技术", "有限") say little and cost the most to score
+        common = df[TERM_COLUMNS:] > max(COMMON_GRAM_SHARE * self.n_documents, COMMON_GRAM_MIN)
+        weights[TERM_COLUMNS:][common] = 0.0
+        self.dropped_grams = int(common.sum())
+        self.scale = (idf * weights).astype(np.float32)
+        return self._finish(counts)
 
     def transform(self, documents: Sequence[tuple[Sequence[str], str]]) -> sp.csr_matrix:
-        return self._finish(self.vectorizer.transform(documents))
+        return self._finish(self._counts(documents))
 
-    def vector(self, document: tuple[Sequence[str], str]) -> sp.csr_matrix:
-        """``transform([document])`` without scikit-learn's per-call overhead (serving path)."""
-        if self._scale is None:
-            self._scale = (self.vectorizer.idf_ * self.weights).astype(np.float32)
-        vocabulary = self.vectorizer.vocabulary_
+    def _finish(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        counts.data = (1.0 + np.log(counts.data)) * self.scale[counts.indices]
+        counts.eliminate_zeros()
+        return normalize(counts, norm="l2", copy=False)
+
+    def vector(self, document: tuple[Sequence[str], str]) -> tuple[sp.csr_matrix, dict]:
+        """``transform([document])`` without scikit-learn's per-call overhead (serving path),
+        and the labels of its term columns (column → feature string)."""
         counts: dict[int, int] = {}
-        for token in self.analyzer(document):
-            column = vocabulary.get(token)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
+        labels: dict[int, str] = {}
+        for token in self.analyzer.part("terms")(document):
+            column = _column(token, TERM_COLUMNS)
+            counts[column] = counts.get(column, 0) + 1
+            labels.setdefault(column, token)
+        for token in self.analyzer.part("grams")(document):
+            column = TERM_COLUMNS + _column(token, GRAM_COLUMNS)
+            counts[column] = counts.get(column, 0) + 1
         columns = np.fromiter(sorted(counts), np.int32, len(counts))
         tf = np.fromiter((counts[c] for c in columns), np.float32, len(columns))
-        data = (1.0 + np.log(tf)) * self._scale[columns]
+        data = ((1.0 + np.log(tf)) * self.scale[columns]).astype(np.float32)
+        kept = data != 0
+        columns, data = columns[kept], data[kept]
         norm = float(np.sqrt(data @ data))
         if norm > 0:
             data /= norm
-        return sp.csr_matrix((data, columns, np.array([0, len(columns)], np.int32)),
-                             shape=(1, len(self._scale)))
+        matrix = sp.csr_matrix((data, columns, np.array([0, len(columns)], np.int32)),
+                               shape=(1, self.width))
+        return matrix, labels
 
-    def _finish(self, raw: sp.spmatrix) -> sp.csr_matrix:
-        weighted = sp.csr_matrix(raw @ sp.diags(self.weights), dtype=np.float32)
-        return normalize(weighted, norm="l2", copy=False)
+    def labels(self, document: tuple[Sequence[str], str]) -> dict[int, str]:
+        """Term column → feature string, for one document."""
+        labels: dict[int, str] = {}
+        for token in self.analyzer.part("terms")(document):
+            labels.setdefault(_column(token, TERM_COLUMNS), token)
+        return labels
 
     def terms(self, query: sp.csr_matrix | Row, other: sp.csr_matrix | Row,
-              triggers: Mapping[int, str] | None = None) -> list[str]:
-        """The displayable features both rows hold, largest product of weights first (≤ 5)."""
+              labels: Mapping[int, str], triggers: Mapping[int, str] | None = None) -> list[str]:
+        """The displayable features both rows hold, largest product of weights first (≤ 5).
+
+        ``labels``: the party's column labels (``vector`` / ``labels`` of its document).
+        """
         shared, qi, oi = np.intersect1d(query.indices, other.indices, assume_unique=True,
                                         return_indices=True)
-        if not len(shared):
+        keep = shared < TERM_COLUMNS
+        if not keep.any():
             return []
-        keep = self.displayable[shared]
         shared = shared[keep]
         products = query.data[qi[keep]] * other.data[oi[keep]]
         out: list[str] = []
         for position in np.argsort(-products, kind="stable"):
-            label = self.analyzer.display(str(self.feature_names[shared[position]]), triggers)
+            feature = labels.get(int(shared[position]))
+            label = self.analyzer.display(feature, triggers) if feature else None
             if label and label not in out:
                 out.append(label)
                 if len(out) == MAX_TERMS:
                     break
         return out
+
+
+def _column(token: str, width: int) -> int:
+    """The column HashingVectorizer puts ``token`` in (same hash, same fold)."""
+    h = murmurhash3_32(token, seed=0)
+    if h == -2147483648:
+        return (2147483647 - (width - 1)) % width
+    return abs(h) % width
 
 
 class Row:
@@ -490,6 +541,7 @@ class PartyTable:
 class PartyQuery:
     id: int
     vector: sp.csr_matrix
+    labels: dict[int, str]        # term column → feature string of the party's document
     cf: int                       # row in Signals (sentinel if unseen)
     industry: int
     district: int
@@ -522,11 +574,25 @@ def _voucher_fit(vouchers, price, remaining: int | None):
     return vouchers & (price >= 0) & (price <= remaining)
 
 
+def _matrix(n: int) -> np.ndarray:
+    """n × features, column-major: each feature is written as one contiguous column."""
+    return np.zeros((len(FEATURES), n), np.float32).T
+
+
+def _district_values(own: int, near: Iterable[int], size: int) -> np.ndarray:
+    """District code → 1 (own), 0.5 (neighbouring), 0; code 0 (unknown) is never near."""
+    table = np.zeros(size, np.float32)
+    table[np.asarray(list(near), np.int64)] = 0.5
+    table[own] = 1.0
+    table[0] = 0.0
+    return table
+
+
 def party_features(query: PartyQuery, items: ItemTable, signals: Signals,
                    content: np.ndarray | None = None) -> np.ndarray:
     """The feature matrix of one party against every item row."""
     n = len(items)
-    out = np.zeros((n, len(FEATURES)), np.float32)
+    out = _matrix(n)
     out[:, COLUMN["content"]] = items.rows.scores(query.vector) if content is None else content
     cf = items.cf
     if query.cf != signals.party_sentinel:
@@ -546,9 +612,10 @@ def party_features(query: PartyQuery, items: ItemTable, signals: Signals,
         out[:, COLUMN["peers"]] = np.log1p(np.maximum(peers, 0.0))[cf]
         out[:, COLUMN["category_affinity"]] = signals.affinity[query.industry][items.category]
     if query.district:
-        district = np.where(np.isin(items.district, query.neighbour_districts), 0.5, 0.0)
-        district[items.district == query.district] = 1.0
-        out[:, COLUMN["district"]] = district
+        size = max(int(items.district.max(initial=0)), query.district,
+                   int(query.neighbour_districts.max(initial=0))) + 1
+        table = _district_values(query.district, query.neighbour_districts, size)
+        out[:, COLUMN["district"]] = table[items.district]
     out[:, COLUMN["voucher_fit"]] = _voucher_fit(items.vouchers, items.price, query.remaining_fen)
     out[:, COLUMN["accepts_vouchers"]] = items.vouchers
     out[:, COLUMN["popularity"]] = signals.popularity[cf]
@@ -563,7 +630,7 @@ def item_features(query: ItemQuery, parties: PartyTable, signals: Signals,
     ``neighbours_of``: district code → codes of its neighbouring districts.
     """
     n = len(parties)
-    out = np.zeros((n, len(FEATURES)), np.float32)
+    out = _matrix(n)
     out[:, COLUMN["content"]] = parties.rows.scores(query.vector)
     cf = parties.cf
     if query.cf != signals.item_sentinel:
@@ -582,10 +649,9 @@ def item_features(query: ItemQuery, parties: PartyTable, signals: Signals,
     out[:, COLUMN["category_affinity"]] = signals.affinity[parties.industry, query.category]
     if query.district:
         near = [code for code, nbrs in neighbours_of.items() if query.district in nbrs]
-        district = np.where(np.isin(parties.district, near), 0.5, 0.0)
-        district[parties.district == query.district] = 1.0
-        district[parties.district == 0] = 0.0
-        out[:, COLUMN["district"]] = district
+        size = max(int(parties.district.max(initial=0)), query.district, *near, 0) + 1
+        table = _district_values(query.district, near, size)
+        out[:, COLUMN["district"]] = table[parties.district]
     out[:, COLUMN["accepts_vouchers"]] = query.accepts_vouchers
     _kind_columns(out, query.kind)
     return out
@@ -597,7 +663,7 @@ def pair_features(party_rows: np.ndarray, item_rows: np.ndarray, parties: PartyT
     """The feature matrix of (party row, item row) pairs; ``signals`` may be a training fit
     (``parties.cf`` / ``items.cf`` must then be mapped to it)."""
     n = len(party_rows)
-    out = np.zeros((n, len(FEATURES)), np.float32)
+    out = _matrix(n)
     if not n:
         return out
     out[:, COLUMN["content"]] = rowwise_dot(parties.rows.stacked()[party_rows],

@@ -117,8 +117,8 @@ class Recommender:
         items = list({i.id: i for i in items}.values())
         self.analyzer = Analyzer(synonyms)
         documents = [(i.words, i.text) for i in items] + [(p.words, p.text) for p in parties]
-        self.content = ContentIndex(self.analyzer, min_df=2 if len(documents) >= 5000 else 1)
-        vectors = self.content.fit_transform(documents) if documents else None
+        self.content = ContentIndex(self.analyzer)
+        vectors = self.content.fit_transform(documents)
         self.industries = Vocab(sorted({p.industry for p in parties if p.industry}))
         self.categories = Vocab(sorted({i.category for i in items if i.category}))
         self.districts = Vocab()
@@ -146,7 +146,7 @@ class Recommender:
                        "n_factors": n_factors, "random_state": random_state}
         # empty signals first so the tables can be built; replaced below
         self.signals = fit_signals([], now=now, **signal_args)
-        dim = vectors.shape[1] if vectors is not None else 0
+        dim = self.content.width
         self.items = ItemTable(dim)
         self.parties = PartyTable(dim)
         if items:
@@ -171,7 +171,8 @@ class Recommender:
             "weights": self.ranker.weights(),
             "training": training | {
                 "seconds": round((datetime.now(UTC) - started).total_seconds(), 2)},
-            "vocabulary": len(self.content.feature_names) if documents else 0,
+            "vocabulary": self.content.vocabulary,
+            "dropped_common_grams": self.content.dropped_grams,
             "synonym_groups": len(self.analyzer.groups),
         }
         return self
@@ -284,8 +285,9 @@ class Recommender:
         if kinds is not None:
             codes = [ITEM_KINDS.index(kind) for kind in kinds if kind in ITEM_KINDS]
             allowed &= np.isin(items.kind, codes)
-        owners = {party.id, *context.excluded_owner_ids}
-        allowed &= ~np.isin(items.owner, np.fromiter(owners, np.int64))
+        allowed &= items.owner != party.id
+        if context.excluded_owner_ids:
+            allowed &= ~np.isin(items.owner, np.fromiter(context.excluded_owner_ids, np.int64))
         excluded = set(context.excluded_item_ids) | self.not_relevant.get(party.id, set())
         if excluded:
             allowed[items.rows_of(excluded)] = False
@@ -302,8 +304,7 @@ class Recommender:
         if mode == "content":
             top = _top(content, allowed & (content > 0), k)
             return [Scored(int(items.ids[r]), float(content[r]),
-                           self._content_evidence(query.vector, items.rows.row(r),
-                                                  query.triggers, float(content[r])))
+                           self._content_evidence(query, items.rows.row(r), float(content[r])))
                     for r in top]
         raw = party_features(query, items, self.signals, content)
         weights, bias = self.ranker.linear()
@@ -313,7 +314,8 @@ class Recommender:
         out = []
         for row, score in zip(top, scores, strict=True):
             contribution = self.ranker.contributions(raw[row])
-            terms = self.content.terms(query.vector, items.rows.row(row), query.triggers)
+            terms = self.content.terms(query.vector, items.rows.row(row), query.labels,
+                                       query.triggers)
             district = int(items.district[row])
             out.append(Scored(int(items.ids[row]), float(score), evidence(
                 raw[row], contribution, terms=terms,
@@ -344,7 +346,9 @@ class Recommender:
         for row, score in zip(top, scores, strict=True):
             contribution = self.ranker.contributions(raw[row])
             triggers = self.analyzer.synonym_matches(parties.words[row], parties.texts[row])
-            terms = self.content.terms(parties.rows.row(row), query.vector, triggers)
+            document = (parties.words[row], parties.texts[row])
+            terms = self.content.terms(parties.rows.row(row), query.vector,
+                                       self.content.labels(document), triggers)
             district = int(parties.district[row])
             out.append(Scored(int(parties.ids[row]), float(score), evidence(
                 raw[row], contribution, terms=terms,
@@ -357,9 +361,11 @@ class Recommender:
     def _party_query(self, party: Party, context: Context) -> PartyQuery:
         district = self.districts.get(party.district)
         industry = self.industries.get(party.industry)
+        vector, labels = self.content.vector((party.words, party.text))
         return PartyQuery(
             id=party.id,
-            vector=self.content.vector((party.words, party.text)),
+            vector=vector,
+            labels=labels,
             cf=self.signals.party_row(party.id),
             industry=min(industry, self.signals.peers.shape[0] - 1),
             district=district,
@@ -372,7 +378,7 @@ class Recommender:
         kind = ITEM_KINDS.index(item.kind) if item.kind in ITEM_KINDS else -1
         return ItemQuery(
             id=item.id,
-            vector=self.content.vector((item.words, item.text)),
+            vector=self.content.vector((item.words, item.text))[0],
             cf=self.signals.item_row(item.id),
             kind=kind,
             category=min(self.categories.get(item.category), self.signals.affinity.shape[1] - 1),
@@ -382,8 +388,8 @@ class Recommender:
             accepts_vouchers=bool(item.accepts_vouchers),
         )
 
-    def _content_evidence(self, query, other, triggers, weight: float) -> tuple[Evidence, ...]:
-        terms = self.content.terms(query, other, triggers)
+    def _content_evidence(self, query: PartyQuery, other, weight: float) -> tuple[Evidence, ...]:
+        terms = self.content.terms(query.vector, other, query.labels, query.triggers)
         if not terms or weight <= 0:
             return ()
         return (Evidence("terms", weight, {"terms": terms}),)

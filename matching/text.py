@@ -15,6 +15,7 @@ the words of the party's text that triggered it (or the group's first term); ``#
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Sequence
 
@@ -54,6 +55,8 @@ class Analyzer:
             if terms:
                 groups.append(terms)
         self.groups: tuple[tuple[tuple[str, ...], ...], ...] = tuple(groups)
+        self._part = "all"
+        self._parts: dict[str, Analyzer] = {}
         self._terms: dict[tuple[str, ...], int] = {}
         for number, group in enumerate(self.groups):
             for term in group:
@@ -61,10 +64,24 @@ class Analyzer:
 
     def __call__(self, document: tuple[Sequence[str], str]) -> list[str]:
         words, text = document
-        tokens = list(words)
-        tokens.extend(f"{SYNONYM_PREFIX}{group}" for group in self.synonym_matches(words))
-        tokens.extend(self.grams(text))
+        tokens = []
+        if self._part != "grams":
+            tokens.extend(words)
+            tokens.extend(f"{SYNONYM_PREFIX}{group}" for group in self.synonym_matches(words))
+        if self._part != "terms":
+            tokens.extend(self.grams(text))
         return tokens
+
+    def part(self, part: str) -> Analyzer:
+        """This analyzer emitting only "terms" (words and synonym groups) or only "grams"."""
+        if part not in ("terms", "grams"):
+            raise ValueError(part)
+        view = self._parts.get(part)
+        if view is None:
+            view = copy.copy(self)
+            view._part, view._parts = part, {}
+            self._parts[part] = view
+        return view
 
     def synonym_matches(self, words: Sequence[str], text: str | None = None) -> dict[int, str]:
         """Group number → the words that first named it in ``words`` (cased as in ``text``)."""
@@ -85,14 +102,14 @@ class Analyzer:
 
     @staticmethod
     def grams(text: str) -> list[str]:
-        out = []
+        out: list[str] = []
         text = (text or "").lower()
         for run in _CJK_RUN.findall(text):
-            for n in (2, 3):
-                out.extend(GRAM_PREFIX + run[i:i + n] for i in range(len(run) - n + 1))
+            out += [GRAM_PREFIX + run[i:i + 2] for i in range(len(run) - 1)]
+            out += [GRAM_PREFIX + run[i:i + 3] for i in range(len(run) - 2)]
         for word in _LATIN_WORD.findall(text):
             if len(word) >= 5:
-                out.extend(GRAM_PREFIX + word[i:i + 3] for i in range(len(word) - 2))
+                out += [GRAM_PREFIX + word[i:i + 3] for i in range(len(word) - 2)]
         return out
 
     def display(self, feature: str, triggers: dict[int, str] | None = None) -> str | None:

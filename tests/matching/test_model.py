@@ -255,8 +255,21 @@ def test_analyzer_emits_words_synonym_groups_and_grams():
 
 
 def test_serving_vector_equals_the_vectorizer(trained):
-    document = (("需要", "扫描电镜", "能谱", "能谱", "陌生词"), "需要扫描电镜 能谱分析")
-    fast = trained.content.vector(document).toarray()
-    slow = trained.content.transform([document]).toarray()
+    document = (("需要", "扫描电镜", "能谱", "能谱", "陌生词", "sem"), "需要扫描电镜 能谱分析 Microscopy")
+    fast, labels = trained.content.vector(document)
+    slow = trained.content.transform([document])
     assert fast.shape == slow.shape
+    assert set(fast.indices) == set(slow.indices)
     assert abs(fast - slow).max() < 1e-5
+    assert {"能谱", "陌生词", "syn:0"} <= set(labels.values())
+
+
+def test_new_item_matches_on_a_word_no_training_text_had():
+    model = _fit(_interactions())
+    new = Item(51, "technology", 106, "140402", "materials", ("钙钛矿", "光伏", "专利"),
+               "钙钛矿光伏专利")
+    model.add_items([new])
+    asker = Party(204, None, "149999", ("寻找", "钙钛矿"), "寻找钙钛矿")
+    ranked = model.recommend(asker, k=3, mode="content")
+    assert ids(ranked)[:1] == [new.id]
+    assert ranked[0].evidence[0].data["terms"] == ["钙钛矿"]
