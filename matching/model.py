@@ -30,11 +30,11 @@ from .features import (
     ItemTable,
     PartyQuery,
     PartyTable,
-    Signals,
     Vocab,
     evidence,
     fit_signals,
     item_features,
+    matvec,
     pair_features,
     party_features,
 )
@@ -308,7 +308,7 @@ class Recommender:
                     for r in top]
         raw = party_features(query, items, self.signals, content)
         weights, bias = self.ranker.linear()
-        logits = raw @ weights + bias
+        logits = matvec(raw, weights) + bias
         top = _top(logits, allowed, k)
         scores = self.ranker.score(logits[top])
         out = []
@@ -338,7 +338,7 @@ class Recommender:
             allowed &= np.isin(parties.ids, np.fromiter(candidates, np.int64))
         raw = item_features(query, parties, self.signals, self.neighbours)
         weights, bias = self.ranker.linear()
-        logits = raw @ weights + bias
+        logits = matvec(raw, weights) + bias
         top = _top(logits, allowed, k)
         scores = self.ranker.score(logits[top])
         category = self.categories.values[query.category]
