@@ -57,7 +57,7 @@ EVIDENCE_CODE = {
     "voucher_fit": "voucher_fit", "accepts_vouchers": "accepts_vouchers",
 }
 MAX_TERMS = 5
-N_NEIGHBOURS = 20
+N_NEIGHBOURS = 30
 AFFINITY_SMOOTHING = 10.0   # pseudo-interactions pulling P(category | industry) to P(category)
 GRAM_WEIGHT = 0.5           # character grams count half as much as words and synonym groups
 TERM_COLUMNS = 2**22        # hashed columns for words and synonym groups (collisions ~1e-4)
