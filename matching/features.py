@@ -115,6 +115,8 @@ class ContentIndex:
         return TERM_COLUMNS + GRAM_COLUMNS
 
     def _counts(self, documents: Sequence[tuple[Sequence[str], str]]) -> sp.csr_matrix:
+        if not len(documents):
+            return sp.csr_matrix((0, self.width), dtype=np.float32)
         parts = []
         for part, width in (("terms", TERM_COLUMNS), ("grams", GRAM_COLUMNS)):
             hasher = HashingVectorizer(analyzer=self.analyzer.part(part), n_features=width,
@@ -145,7 +147,13 @@ class ContentIndex:
     def _finish(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         counts.data = (1.0 + np.log(counts.data)) * self.scale[counts.indices]
         counts.eliminate_zeros()
-        return normalize(counts, norm="l2", copy=False)
+        lengths = np.diff(counts.indptr)
+        norms = np.sqrt(np.add.reduceat(counts.data ** 2, counts.indptr[:-1][lengths > 0])) \
+            if counts.nnz else np.zeros(0, np.float32)
+        row_norms = np.ones(counts.shape[0], np.float32)
+        row_norms[lengths > 0] = norms
+        counts.data /= np.repeat(row_norms, lengths)
+        return counts
 
     def vector(self, document: tuple[Sequence[str], str]) -> tuple[sp.csr_matrix, dict]:
         """``transform([document])`` without scikit-learn's per-call overhead (serving path),

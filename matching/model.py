@@ -225,6 +225,8 @@ class Recommender:
                             for p, i in zip(party_ids, item_ids, strict=True)), bool, len(neg_p))
         keep &= self.items.owner[neg_i] != party_ids
         neg_p, neg_i = neg_p[keep], neg_i[keep]
+        if not len(neg_p):
+            return Ranker.fallback(), {"labels": len(labels), "reason": "no negatives"}
 
         rows_p = np.concatenate([p_rows, neg_p])
         rows_i = np.concatenate([i_rows, neg_i])
@@ -279,7 +281,7 @@ class Recommender:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
         query = self._party_query(party, context)
         items = self.items
-        allowed = items.alive.copy()
+        allowed = items.alive & (items.kind >= 0)
         if kinds is not None:
             codes = [ITEM_KINDS.index(kind) for kind in kinds if kind in ITEM_KINDS]
             allowed &= np.isin(items.kind, codes)

@@ -273,3 +273,28 @@ def test_new_item_matches_on_a_word_no_training_text_had():
     ranked = model.recommend(asker, k=3, mode="content")
     assert ids(ranked)[:1] == [new.id]
     assert ranked[0].evidence[0].data["terms"] == ["钙钛矿"]
+
+
+def test_fit_on_nothing_recommends_nothing():
+    empty = Recommender.fit([], [], [], now=NOW)
+    assert empty.recommend(MATERIALS_LAB) == []
+    assert empty.parties_for_item(SEM) == []
+    empty.add_items([SEM])
+    assert ids(empty.recommend(MATERIALS_LAB, mode="content")) == [SEM.id]
+
+
+def test_interactions_with_closed_listings_inform_but_never_return():
+    closed = 999   # booked often, no longer in the catalogue
+    history = _interactions() + [
+        Interaction(party.id, closed, "booking", NOW - timedelta(days=10))
+        for party in MANUFACTURERS[:10]]
+    model = _fit(history)
+    assert closed not in ids(model.recommend(MANUFACTURERS[20], k=10))
+    assert closed not in ids(model.recommend(MANUFACTURERS[20], k=10, mode="popular"))
+
+
+def test_items_of_other_kinds_are_never_recommended():
+    model = _fit()
+    model.add_items([Item(60, "need", 105, "140402", None, ("扫描电镜", "形貌"), "扫描电镜形貌")])
+    assert 60 not in ids(model.recommend(MATERIALS_LAB, k=10))
+    assert 60 not in ids(model.recommend(MATERIALS_LAB, k=10, mode="content"))
