@@ -277,6 +277,13 @@ class Recommender:
     def recommend(self, party: Party, *, context: Context = Context(), k: int = 10,  # noqa: B008
                   kinds: Collection[str] | None = None, mode: str = "hybrid",
                   candidates: Collection[int] | None = None) -> list[Scored]:
+        """The k best items for ``party``, best first, with their evidence.
+
+        Scores: "hybrid" the ranker's probability (logistic) or weighted sum (fallback);
+        "content" the cosine (only items sharing some text); "popular" log decayed popularity
+        (no evidence: popularity explains nothing about the party). Evidence "district" names
+        the item's district.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
         query = self._party_query(party, context)
@@ -328,6 +335,9 @@ class Recommender:
 
     def parties_for_item(self, item: Item, *, k: int = 10,
                          candidates: Collection[int] | None = None) -> list[Scored]:
+        """The k parties most likely to want ``item`` (never its owner, nor a party that called
+        it not relevant), best first; evidence "terms" in the party's words, "district" naming
+        the party's district."""
         query = self._item_query(item)
         parties = self.parties
         allowed = parties.alive & (parties.ids != item.owner_id)

@@ -9,7 +9,8 @@ text order) and the normalised raw text. The analyzer emits
 - ``#`` + character 2- and 3-grams of each run of Chinese characters in the text (and 3-grams of
   long Latin words), which catch compounds jieba cut differently on the two sides.
 
-Only the first two kinds are ever shown to a person: a word displays as itself, a synonym token as
+``part("terms")`` / ``part("grams")`` emit one kind only (they hash into separate column
+ranges, so grams can be weighted down). Only the first two kinds are ever shown to a person: a word displays as itself, a synonym token as
 the words of the party's text that triggered it (or the group's first term); ``#`` grams never.
 """
 
