@@ -42,7 +42,9 @@ def save(recommender: Recommender, directory: str | os.PathLike) -> Path:
         if not target.exists():
             break
         moment += timedelta(microseconds=1)
-    _atomic_write(target, lambda handle: joblib.dump(recommender, handle, compress=3))
+    # uncompressed: the arrays barely compress (409 → 247 MB at 50,000 long listings) and zlib
+    # made saving 13x and loading 4x slower
+    _atomic_write(target, lambda handle: joblib.dump(recommender, handle, compress=0))
     text = json.dumps(recommender.metadata, ensure_ascii=False, indent=2, sort_keys=True)
     _atomic_write(target.with_suffix(".json"), lambda handle: handle.write(text.encode()))
     return target
@@ -72,6 +74,20 @@ def latest(directory: str | os.PathLike) -> Path | None:
         if match and path.with_suffix(".json").exists():
             found.append((match.group(1), path))
     return max(found)[1] if found else None
+
+
+def prune(directory: str | os.PathLike, keep: int = 3) -> list[Path]:
+    """Deletes all but the ``keep`` newest artifacts (and their metadata); returns the deleted."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = sorted((match.group(1), path) for path in directory.glob(f"{PREFIX}*.joblib")
+                   if (match := _NAME.match(path.name)))
+    doomed = [path for _, path in found[:max(len(found) - keep, 0)]]
+    for path in doomed:
+        path.with_suffix(".json").unlink(missing_ok=True)   # first: latest() skips it at once
+        path.unlink(missing_ok=True)
+    return doomed
 
 
 def read_metadata(path: str | os.PathLike) -> dict:

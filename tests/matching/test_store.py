@@ -72,3 +72,13 @@ def test_load_refuses_missing_metadata(recommender, tmp_path):
     path.with_suffix(".json").unlink()
     with pytest.raises(store.IncompatibleArtifact, match="metadata"):
         store.load(path)
+
+
+def test_prune_keeps_the_newest(recommender, tmp_path):
+    saved = [store.save(recommender, tmp_path) for _ in range(4)]
+    deleted = store.prune(tmp_path, keep=2)
+    assert sorted(deleted) == sorted(saved)[:2]
+    assert sorted(tmp_path.glob("*.joblib")) == sorted(saved)[2:]
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    assert store.latest(tmp_path) == max(saved)
+    assert store.prune(tmp_path / "missing") == []
