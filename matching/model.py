@@ -52,6 +52,7 @@ from .records import (
 from .text import Analyzer
 
 MODES = ("hybrid", "content", "popular")
+FORMAT = 2                     # bump when a fitted Recommender's attributes change meaning
 LABEL_SHARE = 0.2              # the latest share of positive interactions the ranker learns from
 MIN_POSITIVES = 20             # fewer labelled pairs than this: fixed weights instead
 MAX_POSITIVES = 40_000         # labelled pairs sampled for the ranker (enough for 13 weights)
@@ -164,6 +165,7 @@ class Recommender:
         self.parties.remap(self.signals)
         self.metadata = {
             "sklearn_version": sklearn.__version__,
+            "format": FORMAT,
             "features": list(FEATURES),
             "trained_at": now.astimezone(UTC).isoformat(),
             "counts": {"parties": len(parties), "items": len(items),

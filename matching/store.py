@@ -18,7 +18,7 @@ from pathlib import Path
 import joblib
 import sklearn
 
-from .model import Recommender
+from .model import FORMAT, Recommender
 
 PREFIX = "recommender-"
 _NAME = re.compile(r"^recommender-(\d{8}T\d{6}(?:\d{6})?Z)\.joblib$")
@@ -107,6 +107,10 @@ def load(path: str | os.PathLike) -> Recommender:
         raise IncompatibleArtifact(
             f"{Path(path).name} was written by scikit-learn {written_by}, this is "
             f"{sklearn.__version__}: run `flask matching train`")
+    if metadata.get("format") != FORMAT:
+        raise IncompatibleArtifact(
+            f"{Path(path).name} was written by another version of the recommender (format "
+            f"{metadata.get('format')}, this is {FORMAT}): run `flask matching train`")
     recommender = joblib.load(path)
     if not isinstance(recommender, Recommender):
         raise IncompatibleArtifact(f"{Path(path).name} does not hold a Recommender; "

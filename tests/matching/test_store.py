@@ -82,3 +82,13 @@ def test_prune_keeps_the_newest(recommender, tmp_path):
     assert len(list(tmp_path.glob("*.json"))) == 2
     assert store.latest(tmp_path) == max(saved)
     assert store.prune(tmp_path / "missing") == []
+
+
+def test_load_refuses_another_recommender_format(recommender, tmp_path):
+    path = store.save(recommender, tmp_path)
+    sidecar = path.with_suffix(".json")
+    metadata = json.loads(sidecar.read_text(encoding="utf-8"))
+    del metadata["format"]
+    sidecar.write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(store.IncompatibleArtifact, match="format"):
+        store.load(path)
