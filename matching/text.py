@@ -44,7 +44,7 @@ def _as_written(term: str, text: str | None, lowered: str | None) -> str:
 
 
 class Analyzer:
-    """A picklable ``analyzer=`` for :class:`sklearn.feature_extraction.text.TfidfVectorizer`."""
+    """A picklable ``analyzer=`` for scikit-learn's text vectorizers (HashingVectorizer here)."""
 
     def __init__(self, synonyms: Iterable[Iterable[Sequence[str]]] = ()):
         groups = []

@@ -298,3 +298,15 @@ def test_items_of_other_kinds_are_never_recommended():
     model.add_items([Item(60, "need", 105, "140402", None, ("扫描电镜", "形貌"), "扫描电镜形貌")])
     assert 60 not in ids(model.recommend(MATERIALS_LAB, k=10))
     assert 60 not in ids(model.recommend(MATERIALS_LAB, k=10, mode="content"))
+
+
+def test_parties_for_item_evidence_speaks_the_partys_words(untrained):
+    ranked = untrained.parties_for_item(SEM_PATENT, k=10)
+    assert SEM_PATENT.owner_id not in ids(ranked)
+    assert ranked[0].id == MATERIALS_LAB.id
+    terms = next(e for e in ranked[0].evidence if e.code == "terms").data["terms"]
+    assert terms[0] == "扫描电镜"          # its own word for the patent's 扫描 电子显微镜
+
+
+def test_parties_for_item_skips_a_party_that_rejected_it(trained):
+    assert MATERIALS_LAB.id not in ids(trained.parties_for_item(SEM_PATENT, k=100))
