@@ -441,7 +441,7 @@ class ItemTable:
         self.cf = np.zeros(0, np.int64)             # row in Signals (sentinel if unseen)
         self.index: dict[int, int] = {}
         self.rows = SparseRows(sp.csr_matrix((0, dim), dtype=np.float32))
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._lookup: tuple[str, object] | None = None   # id → row, built on first use
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -475,7 +475,7 @@ class ItemTable:
                 new.alive[old] = False
             new.index[item.id] = start + offset
         new.rows = self.rows.appended(vectors)
-        new._sorted = None
+        new._lookup = None
         return new
 
     def remap(self, signals: Signals) -> None:
@@ -484,16 +484,35 @@ class ItemTable:
 
     def rows_of(self, ids: Iterable[int]) -> np.ndarray:
         """The live rows of these ids (unknown ids are skipped)."""
-        if self._sorted is None:
+        if self._lookup is None:
             live = np.fromiter(self.index.values(), np.int64, len(self.index))
-            order = np.argsort(self.ids[live])
-            self._sorted = (self.ids[live][order], live[order])
-        keys, rows = self._sorted
-        wanted = np.fromiter((int(i) for i in ids), np.int64)
+            top = int(self.ids[live].max(initial=-1))
+            if top < 8 * len(live) + 2**20:      # database ids: dense enough for a table
+                lookup = np.full(top + 1, -1, np.int64)
+                lookup[self.ids[live]] = live
+                self._lookup = ("table", lookup)
+            else:
+                order = np.argsort(self.ids[live])
+                self._lookup = ("sorted", (self.ids[live][order], live[order]))
+        wanted = _id_array(ids)
+        how, data = self._lookup
+        if how == "table":
+            wanted = wanted[(wanted >= 0) & (wanted < len(data))]
+            rows = data[wanted]
+            return rows[rows >= 0]
+        keys, rows = data
         if not len(keys) or not len(wanted):
             return np.zeros(0, np.int64)
         at = np.clip(np.searchsorted(keys, wanted), 0, len(keys) - 1)
         return rows[at[keys[at] == wanted]]
+
+
+def _id_array(ids: Iterable[int]) -> np.ndarray:
+    if isinstance(ids, np.ndarray):
+        return ids.astype(np.int64, copy=False)
+    if hasattr(ids, "__len__"):
+        return np.fromiter(ids, np.int64, len(ids))
+    return np.fromiter(ids, np.int64)
 
 
 class PartyTable:

@@ -52,7 +52,7 @@ from .records import (
 from .text import Analyzer
 
 MODES = ("hybrid", "content", "popular")
-FORMAT = 2                     # bump when a fitted Recommender's attributes change meaning
+FORMAT = 3                     # bump when a fitted Recommender's attributes change meaning
 LABEL_SHARE = 0.2              # the latest share of positive interactions the ranker learns from
 MIN_POSITIVES = 20             # fewer labelled pairs than this: fixed weights instead
 MAX_POSITIVES = 40_000         # labelled pairs sampled for the ranker (enough for 13 weights)
