@@ -40,6 +40,7 @@ setup: install translations
 	$(BIN)/flask vouchers expire
 	$(BIN)/flask bookings sweep
 	$(BIN)/flask listings reindex
+	$(BIN)/flask matching train
 	$(BIN)/flask ledger verify
 
 serve:
@@ -66,11 +67,17 @@ test-postgres: install translations postgres chromium
 bench: install postgres pgbench
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.matching
 
 ## bench-search: search index build and query latency at 10,000 and 100,000 listings
-.PHONY: bench-search bench-ledger pgbench
+.PHONY: bench-search bench-ledger bench-matching pgbench
 bench-search: install
 	$(BIN)/python -m bench.search
+
+## bench-matching: the recommender at 5,000 enterprises x 50,000 listings x 200,000 interactions:
+## training time, memory, recommendation latency and the offline evaluation table
+bench-matching: install
+	$(BIN)/python -m bench.matching
 
 ## bench-ledger: ledger operations/s on PostgreSQL and SQLite with 1, 4, 16 clients, beside pgbench
 bench-ledger: install postgres pgbench

@@ -243,6 +243,17 @@ def analyze(text: str) -> list[str]:
     return _index_terms(text)
 
 
+def written_forms(text: str) -> dict[str, str]:
+    """Index term → the word as ``text`` writes it (its first occurrence), so that a stemmed term
+    ("microscop") can be shown to a person as written ("microscope")."""
+    forms: dict[str, str] = {}
+    for word, _start, _end in _segments(text or ""):
+        term = _word_term(word)
+        if term is not _STOPPED:
+            forms.setdefault(term, word)
+    return forms
+
+
 def _precise_words(text: str) -> list[str]:
     """jieba's precise segmentation, lower-cased, without whitespace or punctuation."""
     _ensure_dictionary()

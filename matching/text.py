@@ -30,6 +30,10 @@ _ASCII_WORD = re.compile(r"^[a-z0-9]")
 
 def surface(tokens: Sequence[str]) -> str:
     """The tokens as a person writes them: Chinese joined directly, Latin words by a space."""
+    if len(tokens) > 1:  # jieba's search mode: sub-words before the word (液相, 相色谱, 液相色谱)
+        longest = max(tokens, key=len)
+        if all(token in longest for token in tokens):
+            return longest
     out = ""
     for token in tokens:
         if out and _ASCII_WORD.match(token) and out[-1].isascii() and out[-1].isalnum():

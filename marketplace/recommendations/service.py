@@ -14,8 +14,11 @@ relevant. A recommendation without evidence is not shown.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import with_polymorphic
 
 from listings.models import Listing, ListingKind, Need, SolutionKind
+from listings.search import written_forms
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.models import Organization, OrganizationKind, VerificationStatus
 from marketplace.recommendations import data
@@ -370,7 +374,8 @@ def _recommend(organization: Organization, party, *, kinds, limit: int, audience
         listing = listings.get(s.id)
         if listing is None or s.id not in still_open:
             continue
-        reasons = reasons_for(s.evidence, audience=audience)
+        reasons = reasons_for(s.evidence, audience=audience,
+                              texts=(data.listing_text(listing), party.text))
         if reasons:
             result.append(Recommendation(listing=listing, score=float(s.score), reasons=reasons))
         if len(result) >= limit:
@@ -425,12 +430,16 @@ def enterprises_for_listing(listing, *, limit=10) -> list[EnterpriseMatch]:
     scored = [s for s in scored if s.id in candidates]
     organizations = {org.id: org for org in db.session.scalars(
         sa.select(Organization).where(Organization.id.in_([s.id for s in scored])))}
+    needs = data.open_need_texts(db.session, list(organizations))
+    listing_text = data.listing_text(listing)
     result = []
     for s in scored:
         organization = organizations.get(s.id)
         if organization is None:
             continue
-        reasons = reasons_for(s.evidence, audience="enterprise")
+        party = data.party_for(organization, needs.get(organization.id, ()))
+        reasons = reasons_for(s.evidence, audience="enterprise",
+                              texts=(listing_text, party.text))
         if reasons:
             result.append(EnterpriseMatch(organization=organization, score=float(s.score),
                                           reasons=reasons))
@@ -482,35 +491,83 @@ def industry_name(section: str | None) -> str:
     return str(label) if label is not None else (section or "")
 
 
-def _display_terms(terms, limit: int = 5) -> list[str]:
-    """The matched terms worth showing: no single Chinese characters, none contained in a longer
-    term already shown (“轻量化” covers “轻量” and “量化”)."""
-    words = [str(t).strip() for t in terms]
-    words = [w for w in words if w and (len(w) >= 2 or w.isascii())]
+# Words that are in nearly every profile and listing here and so explain nothing.
+_UNINFORMATIVE = frozenset({"长治", "长治市", "山西", "山西省", "changzhi", "shanxi", "公司",
+                            "有限公司", "有限责任公司", "co", "ltd"})
+
+
+def _find(term: str, text: str) -> int:
+    """Where ``term`` stands in ``text`` (case-insensitive; a Latin term as a whole word)."""
+    if term.isascii():
+        found = re.search(rf"(?<![a-z0-9]){re.escape(term.lower())}(?![a-z0-9])", text.lower())
+        return found.start() if found else -1
+    return text.lower().find(term.lower())
+
+
+def _as_written(term: str, texts: Sequence[str], forms: dict[str, str]) -> str | None:
+    """The term as one of the two texts writes it, or None when neither does (a stemmed
+    "microscop" becomes "microscope"; a term found in neither text is not shown)."""
+    for text in texts:
+        at = _find(term, text)
+        if at >= 0:
+            return text[at:at + len(term)]
+    parts = term.lower().split(" ")
+    if all(part in forms for part in parts):
+        written = " ".join(forms[part] for part in parts)
+        for text in texts:
+            at = _find(written, text)
+            if at >= 0:
+                return text[at:at + len(written)]
+    return None
+
+
+def _worth_showing(word: str) -> bool:
+    if word.lower() in _UNINFORMATIVE or word.isdigit():
+        return False
+    if word.isascii():  # "mm", "co" are noise; "CT", "LED" written in capitals are terms
+        return len(word) >= 3 or word.isupper()
+    return len(word) >= 2
+
+
+def _display_terms(terms, texts: Sequence[str] = (), limit: int = 5) -> list[str]:
+    """The matched terms worth showing, as the texts write them: no single Chinese characters,
+    no noise words, none contained in a longer term already shown (“轻量化” covers “轻量”)."""
+    texts = [unicodedata.normalize("NFKC", t) for t in texts if t]
+    forms: dict[str, str] = {}
+    for text in texts:
+        for term, word in written_forms(text).items():
+            forms.setdefault(term, word.lower())
+    words = []
+    for term in terms:
+        term = str(term).strip()
+        written = _as_written(term, texts, forms) if texts else term
+        if written and _worth_showing(written):
+            words.append(written)
     shown: list[str] = []
     for word in sorted(dict.fromkeys(words), key=len, reverse=True):
-        if not any(word in longer for longer in shown):
+        if not any(word.lower() in longer.lower() for longer in shown):
             shown.append(word)
-    order = {w: i for i, w in enumerate(words)}
+    order = {w: i for i, w in enumerate(dict.fromkeys(words))}
     return sorted(shown, key=order.__getitem__)[:limit]
 
 
-def reasons_for(evidence, *, audience: str = "profile") -> list[Reason]:
-    """Word each piece of evidence; evidence without the data to prove it gives no reason."""
+def reasons_for(evidence, *, audience: str = "profile", texts: Sequence[str] = ()) -> list[Reason]:
+    """Word each piece of evidence; evidence without the data to prove it gives no reason.
+    ``texts``: the two sides' texts, which matched terms are shown as written in."""
     reasons = []
     for e in evidence:
-        text = _word(e.code, e.data or {}, audience)
+        text = _word(e.code, e.data or {}, audience, texts)
         if text:
             reasons.append(Reason(code=e.code, text=text))
     return reasons
 
 
-def _word(code: str, values: dict, audience: str) -> str | None:
+def _word(code: str, values: dict, audience: str, texts: Sequence[str] = ()) -> str | None:
     from marketplace.money import format_fen
     from marketplace.reference import area_name
 
     if code == "terms":
-        terms = _display_terms(values.get("terms") or [])
+        terms = _display_terms(values.get("terms") or [], texts)
         if not terms:
             return None
         if audience == "need":
