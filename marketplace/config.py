@@ -62,6 +62,8 @@ class Config:
     DATABASE_URL = os.environ.get("DATABASE_URL")  # None: SQLite file in the instance folder
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR")  # None: <instance>/search-index
     MODEL_DIR = os.environ.get("MODEL_DIR")  # None: <instance>/models
+    MATCHING_RELOAD_SECONDS = float(os.environ.get("MATCHING_RELOAD_SECONDS", "5"))
+    MATCHING_RETRAIN_HOURS = float(os.environ.get("MATCHING_RETRAIN_HOURS", "24"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None

@@ -1,6 +1,8 @@
 """The in-process scheduler of the embedded default: a daemon thread per app process that
-closes due campaigns every JOBS_INTERVAL_SECONDS. Several processes doing it at once is
-harmless: ``close_due`` closes each campaign once, under the campaign's row lock."""
+closes due campaigns every JOBS_INTERVAL_SECONDS and, hourly, sends the recommendation digests
+and retrains the recommender when due (marketplace/recommendations/jobs.py). Several processes
+doing it at once is harmless: ``close_due`` closes each campaign once, under the campaign's row
+lock; a digest goes once per organisation and week; one process trains at a time."""
 
 from __future__ import annotations
 
@@ -44,5 +46,8 @@ def run_once(app) -> int:
 
 
 def _loop(app, interval: int, stop: threading.Event) -> None:
+    from marketplace.recommendations.jobs import run_due
+
     while not stop.wait(interval):
         run_once(app)
+        run_due(app)  # digests and retraining, at most hourly
