@@ -57,6 +57,9 @@ EVIDENCE_CODE = {
     "voucher_fit": "voucher_fit", "accepts_vouchers": "accepts_vouchers",
 }
 MAX_TERMS = 5
+# A shared word found in more than this share of all documents ("科技", "检测" here) explains
+# nothing to a person; it still counts in the score, it is only not named as evidence.
+EVIDENCE_MAX_DF_SHARE = 0.15
 N_NEIGHBOURS = 30
 AFFINITY_SMOOTHING = 10.0   # pseudo-interactions pulling P(category | industry) to P(category)
 GRAM_WEIGHT = 0.5           # character grams count half as much as words and synonym groups
@@ -197,6 +200,12 @@ class ContentIndex:
         keep = shared < TERM_COLUMNS
         if not keep.any():
             return []
+        if self.n_documents:
+            min_idf = np.log((1.0 + self.n_documents)
+                             / (1.0 + EVIDENCE_MAX_DF_SHARE * self.n_documents)) + 1.0
+            keep &= self.scale[shared] >= min_idf
+            if not keep.any():
+                return []
         shared = shared[keep]
         products = query.data[qi[keep]] * other.data[oi[keep]]
         out: list[str] = []
