@@ -60,6 +60,7 @@ MAX_TERMS = 5
 # A shared word found in more than this share of all documents ("科技", "检测" here) explains
 # nothing to a person; it still counts in the score, it is only not named as evidence.
 EVIDENCE_MAX_DF_SHARE = 0.15
+EVIDENCE_MAX_DF_MIN = 10  # ... and in more than this many (a tiny catalogue names everything)
 N_NEIGHBOURS = 30
 AFFINITY_SMOOTHING = 10.0   # pseudo-interactions pulling P(category | industry) to P(category)
 GRAM_WEIGHT = 0.5           # character grams count half as much as words and synonym groups
@@ -201,8 +202,8 @@ class ContentIndex:
         if not keep.any():
             return []
         if self.n_documents:
-            min_idf = np.log((1.0 + self.n_documents)
-                             / (1.0 + EVIDENCE_MAX_DF_SHARE * self.n_documents)) + 1.0
+            most = max(EVIDENCE_MAX_DF_SHARE * self.n_documents, EVIDENCE_MAX_DF_MIN)
+            min_idf = np.log((1.0 + self.n_documents) / (1.0 + most)) + 1.0
             keep &= self.scale[shared] >= min_idf
             if not keep.any():
                 return []

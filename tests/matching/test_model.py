@@ -310,3 +310,19 @@ def test_parties_for_item_evidence_speaks_the_partys_words(untrained):
 
 def test_parties_for_item_skips_a_party_that_rejected_it(trained):
     assert MATERIALS_LAB.id not in ids(trained.parties_for_item(SEM_PATENT, k=100))
+
+
+def test_a_word_in_most_documents_scores_but_is_not_named_as_evidence():
+    # "检测" is in every one of 40 listings; "扫描电镜" only in the SEM's.
+    common = [Item(200 + n, "instrument", 300 + n, "140402", "testing", ("检测", f"设备{n}"),
+                   f"检测 设备{n}") for n in range(40)]
+    sem = Item(199, "instrument", 299, "140402", "electron_microscopy",
+               ("检测", "扫描电镜", "断口"), "检测 扫描电镜 断口")
+    party = Party(7, "C", "140402", ("检测", "扫描电镜", "断口"), "检测 扫描电镜 断口")
+    model = Recommender.fit([party], [sem, *common], [], now=NOW, random_state=0)
+    results = model.recommend(party, k=5, mode="content")
+    assert results[0].id == sem.id
+    terms = next(e for e in results[0].evidence if e.code == "terms").data["terms"]
+    assert "扫描电镜" in terms and "检测" not in terms
+    for other in results[1:]:  # matched on the common word only: no "terms" evidence at all
+        assert all(e.code != "terms" for e in other.evidence)
