@@ -67,11 +67,16 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.recommendations.views import bp as recommendations_bp
     from marketplace.reviews.views import bp as reviews_bp
     from marketplace.spaces.views import bp as spaces_bp
+    from marketplace.integrity.views import bp as integrity_bp
+    from marketplace.moderation.views import bp as moderation_bp
+    from marketplace.opendata.views import bp as opendata_bp
+    from marketplace.statistics.views import bp as statistics_bp
 
     for blueprint in (main_bp, auth_bp, organizations_bp, office_bp, api_bp, catalogue_bp,
                       publishing_bp, bookings_bp, vouchers_bp, settlement_bp, payments_bp,
                       campaigns_bp, pledges_bp, conversations_bp, licensing_bp, licence_fees_bp,
-                      spaces_bp, needs_bp, reviews_bp, recommendations_bp):
+                      spaces_bp, needs_bp, reviews_bp, recommendations_bp, statistics_bp,
+                      integrity_bp, opendata_bp, moderation_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security_headers(app)

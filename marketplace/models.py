@@ -31,6 +31,9 @@ from marketplace.spaces import models as _space_models  # noqa: F401
 from marketplace.needs import models as _need_models  # noqa: F401
 from marketplace.reviews import models as _review_models  # noqa: F401
 from marketplace.recommendations import models as _recommendation_models  # noqa: F401
+from marketplace.statistics import models as _statistics_models  # noqa: F401
+from marketplace.integrity import models as _integrity_models  # noqa: F401
+from marketplace.moderation import models as _moderation_models  # noqa: F401
 from marketplace.settlement.models import ReimbursementBatch, ReimbursementItem  # noqa: F401
 from marketplace.vouchers.models import (  # noqa: F401
     FundingLayer,

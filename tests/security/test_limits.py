@@ -575,6 +575,15 @@ from tests.security.limits_recommendations import (  # noqa: E402
 FORMS += RECOMMENDATION_FORMS
 STEP4_BUTTONS |= RECOMMENDATION_BUTTONS
 
+# step 7
+from tests.security.limits_integrity import INTEGRITY_BUTTONS, INTEGRITY_FORMS  # noqa: E402
+from tests.security.limits_moderation import MODERATION_BUTTONS, MODERATION_FORMS  # noqa: E402
+from tests.security.limits_opendata import OPENDATA_BUTTONS, OPENDATA_FORMS  # noqa: E402
+from tests.security.limits_statistics import STATISTICS_BUTTONS, STATISTICS_FORMS  # noqa: E402
+
+FORMS += STATISTICS_FORMS + INTEGRITY_FORMS + OPENDATA_FORMS + MODERATION_FORMS
+STEP4_BUTTONS |= STATISTICS_BUTTONS | INTEGRITY_BUTTONS | OPENDATA_BUTTONS | MODERATION_BUTTONS
+
 
 @pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
 def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figures, form):

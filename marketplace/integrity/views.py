@@ -1,0 +1,7 @@
+"""Views of marketplace.integrity (step 7)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("integrity", __name__)

@@ -1,0 +1,7 @@
+"""Views of marketplace.moderation (step 7)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)
