@@ -46,6 +46,9 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # secret part of the user's .ics feed address (calendar apps cannot sign in)
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # step 7: an officer's suspension (marketplace.moderation), reversible; admins deactivate
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
     sessions = relationship("UserSession", back_populates="user", cascade="all, delete-orphan")
@@ -70,6 +73,10 @@ class User(db.Model):
     @property
     def is_officer(self) -> bool:
         return self.site_role in (SiteRole.OFFICER, SiteRole.ADMIN)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def is_admin(self) -> bool:

@@ -74,6 +74,9 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.is_active:
         return None
+    if user.is_suspended:  # told only to whoever knows the password
+        raise NotAllowedError(_("This account is suspended by the programme office: %(reason)s",
+                                reason=user.suspended_reason or "-"))
     return user
 
 
@@ -98,7 +101,7 @@ def load_session(token: str) -> User | None:
     if not token:
         return None
     row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(token)))
-    if row is None or not row.user.is_active:
+    if row is None or not row.user.is_active or row.user.is_suspended:
         return None
     config = current_app.config
     now = utcnow()

@@ -106,8 +106,14 @@ def login():
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.authenticate(form.email.data, form.password.data)
-        if user is None:
+        try:
+            user = operations.authenticate(form.email.data, form.password.data)
+        except DomainError as error:  # a suspended account: say so
+            user = False
+            form.form_errors.append(str(error.message))
+        if user is False:
+            pass
+        elif user is None:
             log.warning("failed login ip=%s", request.remote_addr)
             form.form_errors.append(_("The e-mail address or password is not correct."))
         else:

@@ -232,6 +232,9 @@ def launch_campaign(session: Session, campaign: Campaign, user, now: datetime) -
     """The maker takes an approved campaign live: it is published, and its deadline is set."""
     if not campaign.can_edit(user):
         raise NotAllowedError(_("Only members of the campaign's organisation can launch it."))
+    from marketplace.moderation.operations import check_not_taken_down
+
+    check_not_taken_down(session, campaign)  # step 7: a take-down stands until restored
     run = _lock_run(session, campaign)
     before = run.snapshot()
     run.go_live(now)

@@ -102,13 +102,49 @@ def reject(organization_id: int):
 @bp.route("/audit")
 @officer_required
 def audit():
-    """The audit trail, newest first."""
+    """The audit trail, newest first; search by actor, record, action and Beijing dates."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from marketplace.moderation.forms import AuditSearchForm
+
+    form = AuditSearchForm(request.args)
     query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    object_type = request.args.get("type", "")
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type[:40])
-    page = db.paginate(query, per_page=50, max_per_page=100)
-    return render_template("office/audit.html", page=page, object_type=object_type)
+    legacy_type = request.args.get("type", "")[:40]
+    if legacy_type and not form.object_type.data:
+        form.object_type.data = legacy_type
+    status = 200
+    if not form.validate():
+        status = 400
+        query = query.where(sa.false())
+    else:
+        shanghai = ZoneInfo("Asia/Shanghai")
+        if form.actor.data and form.actor.data.strip():
+            needle = form.actor.data.strip()
+            query = query.where(AuditEntry.actor_id.in_(sa.select(User.id).where(sa.or_(
+                User.email.contains(needle.lower(), autoescape=True),
+                User.display_name.contains(needle, autoescape=True)))))
+        if form.object_type.data and form.object_type.data.strip():
+            query = query.where(AuditEntry.object_type == form.object_type.data.strip())
+        if form.object_id.data:
+            query = query.where(AuditEntry.object_id == str(form.object_id.data))
+        if form.action.data and form.action.data.strip():
+            query = query.where(AuditEntry.action.contains(form.action.data.strip(),
+                                                           autoescape=True))
+        if form.start.data:
+            query = query.where(AuditEntry.created_at >= datetime.combine(
+                form.start.data, time(0), shanghai))
+        if form.end.data:
+            query = query.where(AuditEntry.created_at < datetime.combine(
+                form.end.data + timedelta(days=1), time(0), shanghai))
+    page = db.paginate(query, per_page=50, max_per_page=100, error_out=False)
+    types = db.session.scalars(sa.select(AuditEntry.object_type).distinct()
+                               .order_by(AuditEntry.object_type)).all()
+    filters = {name: request.args.get(name, "")[:100] for name in
+               ("actor", "object_type", "object_id", "action", "start", "end") if
+               request.args.get(name)}
+    return render_template("office/audit.html", page=page, form=form, types=types,
+                           filters=filters), status
 
 
 @bp.route("/users")

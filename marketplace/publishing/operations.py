@@ -221,6 +221,9 @@ def publish_listing(listing: Listing, actor) -> None:
                                 "this kind of listing."))
     if listing.status == ListingStatus.PUBLISHED:
         return
+    from marketplace.moderation.operations import check_not_taken_down
+
+    check_not_taken_down(db.session, listing)  # step 7: a take-down stands until restored
     if isinstance(listing, Campaign):  # published by going live after review, not here
         campaign_rules.check_campaign_publish(listing)
     if isinstance(listing, Need) and listing.is_solved:
