@@ -15,10 +15,12 @@ def register_commands(app: Flask) -> None:
     from marketplace.campaigns.cli import campaigns_group
     from marketplace.payments.cli import payments_group
     from marketplace.recommendations.cli import matching_group
+    from marketplace.integrity.cli import integrity_group
 
     app.cli.add_command(payments_group)
     app.cli.add_command(campaigns_group)
     app.cli.add_command(matching_group)
+    app.cli.add_command(integrity_group)
     demo = AppGroup("demo", help="Demo data.")
     users = AppGroup("users", help="Accounts.")
 

@@ -46,8 +46,10 @@ def run_once(app) -> int:
 
 
 def _loop(app, interval: int, stop: threading.Event) -> None:
+    from marketplace.integrity.jobs import run_due as scan_integrity
     from marketplace.recommendations.jobs import run_due
 
     while not stop.wait(interval):
         run_once(app)
         run_due(app)  # digests and retraining, at most hourly
+        scan_integrity(app)  # anti-fraud signals, at most hourly

@@ -29,6 +29,8 @@ from flask_babel import gettext as _
 from marketplace.audit import record_audit
 from marketplace.errors import ConflictError, DomainError, InvalidStateError, NotAllowedError
 from marketplace.extensions import db
+from marketplace.integrity import attempts as integrity_attempts
+from marketplace.integrity import freeze as integrity_freeze
 from marketplace.ledger import operations as ledger
 from marketplace.ledger import queries as ledger_queries
 from marketplace.ledger.models import Asset, LedgerAccount
@@ -568,7 +570,10 @@ def eligibility_problem(programme: VoucherProgramme, enterprise: Organization, i
     if not is_admitted(programme, provider):
         return _("%(provider)s is not an admitted provider of %(programme)s.",
                  provider=provider.name_zh, programme=programme.name_zh)
+    if frozen := integrity_freeze.frozen_problem(enterprise, provider):
+        return frozen
     if are_related(enterprise, provider):
+        integrity_attempts.note_related_party(enterprise, provider, instrument, programme, now)
         return _("%(provider)s is a related party of %(org)s (same actual controller, a person "
                  "in both organisations, or a declared relationship), so vouchers cannot pay it.",
                  provider=provider.name_zh, org=enterprise.name_zh)
