@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from marketplace.forms import select_choices
 from marketplace.integrity.models import KIND_LABELS, SIGNAL_STATUSES, STATUS_LABELS
 
 TEXT = [DataRequired(), Length(max=2000)]
@@ -16,9 +17,9 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), choices=[("", _l("All"))] + [
-        (s, STATUS_LABELS[s]) for s in SIGNAL_STATUSES], default="open", validators=[Optional()])
-    kind = SelectField(_l("Kind"), choices=[("", _l("All"))] + list(KIND_LABELS.items()),
+    status = SelectField(_l("Status"), choices=select_choices([("", _l("All"))] + [
+        (s, STATUS_LABELS[s]) for s in SIGNAL_STATUSES]), default="open", validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=select_choices([("", _l("All"))] + list(KIND_LABELS.items())),
                        default="", validators=[Optional()])
     organization_id = IntegerField(_l("Organisation number"),
                                    validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from marketplace.auth.current import acting_user
 from marketplace.errors import DomainError
 from marketplace.extensions import db, utcnow
-from marketplace.forms import refuse_on_form
+from marketplace.forms import refuse_on_form, select_choices
 from marketplace.integrity import attempts, detectors
 from marketplace.integrity import forms as f
 from marketplace.integrity import operations as ops
@@ -139,7 +139,7 @@ def _organization_choices(form, signal) -> None:
                               if i]))
     orgs = {o.id: o for o in db.session.scalars(
         sa.select(Organization).where(Organization.id.in_(ids)))} if ids else {}
-    form.organization_id.choices = [(str(i), orgs[i].name_zh) for i in ids if i in orgs]
+    form.organization_id.choices = select_choices((i, orgs[i].name_zh) for i in ids if i in orgs)
 
 
 @bp.route("/signals/<int:signal_id>")
