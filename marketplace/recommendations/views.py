@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, after_this_request, flash, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -94,6 +94,8 @@ def recommendation_panel() -> DashboardPanel:
         panel.items = service.recommend_for_organization(
             panel.organization, kinds=[panel.kind] if panel.kind else None, limit=PANEL_SIZE)
         panel.content_only = service.model_status().get("mode") != "hybrid"
+        _count_impressions(panel.organization.id, [item.listing.id for item in panel.items],
+                           "dashboard")
     except Exception as error:  # noqa: BLE001 — logged with its traceback, the page says so
         _unavailable(f"organization {panel.organization.id}", error)
         panel.items, panel.unavailable = [], True
@@ -119,6 +121,8 @@ def listing_recommendations(listing) -> ListingPanel:
         if listing.kind == ListingKind.NEED:
             panel.mode = "need"
             panel.items = service.recommend_for_need(listing, limit=PANEL_SIZE)
+            _count_impressions(listing.organization_id, [item.listing.id for item in panel.items],
+                               "need")
         else:
             panel.mode = "enterprises"
             panel.form = InviteForm(formdata=None)
@@ -132,17 +136,45 @@ def listing_recommendations(listing) -> ListingPanel:
     return panel
 
 
+def _count_impressions(organization_id: int, listing_ids: list[int], panel: str) -> None:
+    """Count the panel's items as shown (statistics: click-through), once the page is rendered;
+    a database error loses the count, never the page."""
+    if not listing_ids:
+        return
+
+    @after_this_request
+    def _record(response):
+        from marketplace.statistics import recording
+
+        if response.status_code >= 400:
+            return response
+        try:
+            recording.record_impressions(db.session, organization_id, listing_ids, panel,
+                                         utcnow())
+            db.session.commit()
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning("impressions of panel %s not recorded: %s", panel, error)
+        return response
+
+
 def record_listing_view(listing, user) -> None:
     """Count the view of a published listing by a verified enterprise's member (a training
-    signal), once per organisation and day. Called by the listing page; it never fails it."""
+    signal), once per organisation and day; reached from a recommendation panel's link
+    (``?via=rec``) it is also a click (statistics). Called by the listing page; it never fails
+    it."""
     if not (listing.is_published and listing.kind.value in PANEL_KINDS):
         return
     organizations = [o for o in party_organizations(user) if o.id != listing.organization_id]
     if not organizations:
         return
     try:
+        from marketplace.statistics import recording
+
         for organization in organizations:
             operations.record_view(db.session, organization, listing, utcnow())
+            if request.args.get("via") == "rec":
+                recording.record_click(db.session, organization.id, listing.id, utcnow())
         db.session.commit()
     except (sa.exc.IntegrityError, sa.exc.OperationalError) as error:
         # the same view recorded at the same moment by another request, or a busy database:

@@ -670,3 +670,83 @@ def marketplace_summary(session, filters: Filters, now: datetime) -> Marketplace
         expertise_hours=int(expertise), resources_pledged=int(resources),
         licences_concluded=len(licences), licence_value_fen=sum(f or 0 for _, f in licences),
         spaces_leased=len(leases), area_leased_m2=sum(a for _, a in leases))
+
+
+# ---------------------------------------------------------------------------------------------
+# recommendations
+@dataclass(frozen=True)
+class RecommendationFunnel:
+    impressions: int  # listings shown in a panel (per organisation and day)
+    clicks: int  # panel links followed (``?via=rec``)
+    clicked_pairs: int  # organisation × listing pairs with a click
+    conversions: int  # of those, pairs where the organisation then acted on the listing
+    panels: dict[str, int]  # impressions per panel
+
+    @property
+    def click_through_bp(self) -> int:
+        return self.clicks * 10_000 // self.impressions if self.impressions else 0
+
+    @property
+    def conversion_bp(self) -> int:
+        return self.conversions * 10_000 // self.clicked_pairs if self.clicked_pairs else 0
+
+
+def recommendation_funnel(session, filters: Filters, now: datetime) -> RecommendationFunnel:
+    """Impressions and clicks of the period (by Beijing day); a click converts when the clicking
+    organisation afterwards books the instrument, enquires (conversation or licence enquiry),
+    pledges to the campaign, or asks to view / is offered a lease of the space."""
+    from listings.models import Listing
+    from marketplace.bookings.models import Booking
+    from marketplace.campaigns.pledge_models import Pledge
+    from marketplace.conversations.models import Conversation
+    from marketplace.licensing.models import LicenceEnquiry
+    from marketplace.spaces.models import LeaseOffer, Viewing
+    from marketplace.statistics.models import RecommendationImpression as RI
+
+    conditions = []
+    if filters.start:
+        conditions.append(RI.shown_on >= filters.start)
+    if filters.end:
+        conditions.append(RI.shown_on <= filters.end)
+    rows = session.execute(
+        sa.select(RI.organization_id, RI.listing_id, RI.panel, RI.impressions, RI.clicks,
+                  RI.first_clicked_at, Listing.district_code)
+        .join(Listing, Listing.id == RI.listing_id).where(*conditions)).all()
+    impressions = clicks = 0
+    panels: dict[str, int] = defaultdict(int)
+    first_click: dict[tuple[int, int], datetime] = {}
+    for org_id, listing_id, panel, shown, clicked, first_at, district in rows:
+        if not filters.in_district(district):
+            continue
+        impressions += shown
+        clicks += clicked
+        if shown:
+            panels[panel] += shown
+        if clicked and first_at is not None:
+            key = (org_id, listing_id)
+            first_click[key] = min(first_click.get(key, first_at), first_at)
+    conversions = 0
+    if first_click:
+        org_ids = sorted({org for org, _ in first_click})
+        acted: dict[tuple[int, int], datetime] = {}
+        sources = [
+            (Booking.organization_id, Booking.instrument_id, Booking.created_at),
+            (Conversation.other_org_id, Conversation.listing_id, Conversation.created_at),
+            (LicenceEnquiry.organization_id, LicenceEnquiry.technology_id,
+             LicenceEnquiry.created_at),
+            (Pledge.organization_id, Pledge.campaign_id, Pledge.created_at),
+            (Viewing.tenant_org_id, Viewing.space_id, Viewing.created_at),
+            (LeaseOffer.tenant_org_id, LeaseOffer.space_id, LeaseOffer.created_at),
+        ]
+        for org_col, listing_col, at_col in sources:
+            for chunk in _chunks(org_ids, 900):
+                for org, listing_id, at in session.execute(
+                        sa.select(org_col, listing_col, sa.func.max(at_col))
+                        .where(org_col.in_(chunk), listing_col.is_not(None))
+                        .group_by(org_col, listing_col)):
+                    key = (org, listing_id)
+                    if key in first_click and at is not None:
+                        acted[key] = max(acted.get(key, at), at)
+        conversions = sum(1 for key, at in first_click.items()
+                          if key in acted and acted[key] >= at)
+    return RecommendationFunnel(impressions, clicks, len(first_click), conversions, dict(panels))
