@@ -47,12 +47,13 @@ def write_pending() -> int:
     db.session.rollback()
     written = 0
     for attempt in pending:
-        written += _record(attempt)
+        written += record_attempt(attempt)
     db.session.commit()
     return written
 
 
-def _record(attempt: dict) -> int:
+def record_attempt(attempt: dict) -> int:
+    """Store one attempt (see the module docstring); the caller commits. 1 if new, else 0."""
     from marketplace.integrity.models import RELATED_PARTY, Signal
 
     day = attempt["at"][:10]
