@@ -29,7 +29,8 @@ def load(users, organizations) -> dict[str, int]:
 
     officer = users.get("officer@demo.czinno.cn")
     enterprise, provider = organizations.get(HUAYAO), organizations.get(SD_MATERIALS)
-    programme = db.session.scalars(sa.select(VoucherProgramme).order_by(VoucherProgramme.id)).first()
+    programme = db.session.scalars(sa.select(VoucherProgramme)
+                                   .order_by(VoucherProgramme.id)).first()
     if officer is None or enterprise is None or provider is None or programme is None:
         return {"integrity_signals_created": 0, "integrity_cases_created": 0}
     now = utcnow()

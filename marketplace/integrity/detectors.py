@@ -33,7 +33,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from marketplace.extensions import db
 from marketplace.integrity.models import (
     DUPLICATE_INVOICE,
     HELD_MAXIMUM,
@@ -184,7 +183,8 @@ def no_usage(session) -> list[Finding]:
             .order_by(Booking.id)):
         findings.append(Finding(
             NO_USAGE, f"{NO_USAGE}:booking:{booking_id}", provider_id, [provider_id, enterprise_id],
-            [["booking", booking_id], ["organization", provider_id], ["organization", enterprise_id]],
+            [["booking", booking_id], ["organization", provider_id],
+             ["organization", enterprise_id]],
             {"voucher_paid_fen": int(paid)}))
     return findings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.forms import select_choices
@@ -19,7 +19,8 @@ class FilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=select_choices([("", _l("All"))] + [
         (s, STATUS_LABELS[s]) for s in SIGNAL_STATUSES]), default="open", validators=[Optional()])
-    kind = SelectField(_l("Kind"), choices=select_choices([("", _l("All"))] + list(KIND_LABELS.items())),
+    kind = SelectField(_l("Kind"),
+                       choices=select_choices([("", _l("All"))] + list(KIND_LABELS.items())),
                        default="", validators=[Optional()])
     organization_id = IntegerField(_l("Organisation number"),
                                    validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])

@@ -61,4 +61,5 @@ INTEGRITY_FORMS: list = [
               }, **I),
 ]
 # fmt: on
-INTEGRITY_BUTTONS: set[str] = {"integrity.unfreeze", "integrity.scan"}  # POST endpoints with no fields
+# POST endpoints with no fields
+INTEGRITY_BUTTONS: set[str] = {"integrity.unfreeze", "integrity.scan"}

@@ -31,7 +31,8 @@ def integrity_world(w) -> None:
 
 
 def _signal(suffix: str = "", missing: bool = False):
-    return lambda w: f"/office/integrity/signals/{MISSING if missing else w.extra['signal']}{suffix}"
+    return lambda w: (f"/office/integrity/signals/"
+                      f"{MISSING if missing else w.extra['signal']}{suffix}")
 
 
 def _case(suffix: str = "", missing: bool = False):
