@@ -38,7 +38,7 @@ def build_openapi() -> dict:
         _param("page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page number."),
         _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size."),
     ]
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "Changzhi Innovation Exchange API", "version": "1",
                  "description": "长治双创资源平台. Money is integer fen (CNY); times are UTC "
@@ -113,3 +113,8 @@ def build_openapi() -> dict:
                 "suggestion": {"type": ["string", "null"]}, "relaxed": {"type": "boolean"}}},
         }},
     }
+    from marketplace.opendata.openapi import open_data_paths, open_data_schemas
+
+    document["paths"].update(open_data_paths())  # step 7: the open-data API
+    document["components"]["schemas"].update(open_data_schemas())
+    return document
