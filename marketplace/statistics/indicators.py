@@ -188,7 +188,10 @@ def voucher_movements(session, filters: Filters, now: datetime) -> list[VoucherM
     query = (sa.select(LedgerEntry.transfer_id, LedgerEntry.account_id, LedgerEntry.amount,
                        transfer.kind, transfer.status, transfer.created_at, transfer.reverses_id)
              .join(transfer, transfer.id == LedgerEntry.transfer_id)
-             .where(transfer.asset == Asset.VOUCHER, *filters.where(transfer.created_at))
+             .where(transfer.asset == Asset.VOUCHER, *filters.where(transfer.created_at),
+                    # a resolved hold counts through its post (spent) or not at all (void)
+                    sa.or_(transfer.kind != TransferKind.PENDING,
+                           transfer.status == HoldStatus.PENDING))
              .order_by(LedgerEntry.transfer_id, LedgerEntry.id))
     legs: dict[int, list] = defaultdict(list)
     meta: dict[int, tuple] = {}
@@ -304,11 +307,13 @@ class VoucherOverview:
     districts: list[tuple[str | None, VoucherFigures]]
 
 
-def voucher_overview(session, filters: Filters, now: datetime) -> VoucherOverview:
+def voucher_overview(session, filters: Filters, now: datetime,
+                     movements: list[VoucherMovement] | None = None) -> VoucherOverview:
     """Budget, granted, held, spent, expired, reimbursed: in total, per layer, month, district."""
     from marketplace.vouchers.models import FundingLayer, VoucherProgramme
 
-    movements = voucher_movements(session, filters, now)
+    if movements is None:
+        movements = voucher_movements(session, filters, now)
     layers = session.execute(
         sa.select(FundingLayer, VoucherProgramme)
         .join(VoucherProgramme, VoucherProgramme.id == FundingLayer.programme_id)
@@ -342,10 +347,14 @@ class BurnDown:
     exhausted_on: date | None  # projected; None when nothing is being issued
 
 
-def quota_burn_down(session, now: datetime, window_days: int = 90) -> list[BurnDown]:
+def quota_burn_down(session, now: datetime, window_days: int = 90,
+                    movements: list[VoucherMovement] | None = None) -> list[BurnDown]:
+    """Per programme: the remaining budget after each day's grants and returns (all time, all
+    districts: a budget is the programme's), the issue rate and the projected exhaustion."""
     from marketplace.vouchers.models import VoucherProgramme
 
-    movements = voucher_movements(session, Filters(), now)
+    if movements is None:
+        movements = voucher_movements(session, Filters(), now)
     today = local_day(now)
     result = []
     for programme in session.scalars(sa.select(VoucherProgramme).order_by(VoucherProgramme.id)):

@@ -65,7 +65,9 @@ def _figure_headers() -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # vouchers
 def voucher_tables(session, filters: Filters, now: datetime, language: str) -> dict[str, Table]:
-    overview = indicators.voucher_overview(session, filters, now)
+    everything = indicators.voucher_movements(session, Filters(), now)
+    movements = everything if filters == Filters() else None
+    overview = indicators.voucher_overview(session, filters, now, movements)
     layers = Table("voucher_layers", _("Vouchers per funding layer"),
                    [_("Programme"), _("Funding layer"), _("Budget (yuan)"), *_figure_headers()],
                    [[_name(r.programme_zh, r.programme_en, language),
@@ -79,7 +81,7 @@ def voucher_tables(session, filters: Filters, now: datetime, language: str) -> d
     districts = Table("voucher_districts", _("Vouchers per district"),
                       [_("District"), *_figure_headers()],
                       [[_district(code), *_figures(f)] for code, f in overview.districts])
-    burn = indicators.quota_burn_down(session, now)
+    burn = indicators.quota_burn_down(session, now, movements=everything)
     burn_table = Table("burn_down", _("Quota burn-down"),
                        [_("Programme"), _("Budget (yuan)"), _("Remaining (yuan)"),
                         _("Issued per day, last 90 days (yuan)"), _("Projected exhaustion")],
