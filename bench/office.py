@@ -117,7 +117,7 @@ def build_year(args, today: date) -> dict[str, int]:
     from werkzeug.security import generate_password_hash
 
     from listings.models import (Campaign, Instrument, InstrumentCategory, LegalStatus,
-                                 ListingKind, ListingStatus, Space, SpaceType, Technology)
+                                 ListingStatus, Space, SpaceType, Technology)
     from marketplace.auth.models import SiteRole, User
     from marketplace.bookings import operations as bookings
     from marketplace.bookings.models import Booking, BookingStatus
@@ -275,7 +275,7 @@ def build_year(args, today: date) -> dict[str, int]:
     db.session.commit()
 
     # plain bookings (no vouchers), bulk
-    statuses = ([BookingStatus.SETTLED] * 0 + [BookingStatus.COMPLETED] * 70
+    statuses = ([BookingStatus.COMPLETED] * 70
                 + [BookingStatus.CANCELLED] * 10 + [BookingStatus.NO_SHOW] * 5
                 + [BookingStatus.REJECTED] * 5 + [BookingStatus.APPROVED] * 10)
     rows = []
@@ -319,7 +319,7 @@ def build_year(args, today: date) -> dict[str, int]:
         org, _ = enterprises[i % len(enterprises)]
         spaces.append(Space(
             organization=org, title_zh=f"基准厂房{i}", district_code=org.district_code,
-            space_type=SpaceType.OFFICE if hasattr(SpaceType, "OFFICE") else list(SpaceType)[0],
+            space_type=SpaceType.OFFICE,
             area_m2=500, area_free_m2=300, rent_fen_per_m2_month=3000,
             status=ListingStatus.PUBLISHED, published_at=stamp()))
     for i in range(args.campaigns):
@@ -373,7 +373,7 @@ def build_year(args, today: date) -> dict[str, int]:
                    landlord_org_id=spaces[i].organization_id,
                    tenant_org_id=enterprises[(i + 7) % len(enterprises)][0].id, area_m2=200,
                    monthly_rent_fen=600_000, term_months=12, start_date=today,
-                   deposit_fen=1_200_000, status=list(LeaseStatus)[0], concluded_at=stamp())
+                   deposit_fen=1_200_000, status=LeaseStatus.ACTIVE, concluded_at=stamp())
               for i in range(min(100, len(spaces)))]
     db.session.execute(sa.insert(Lease), leases)
     pledges = [dict(campaign_id=campaigns[i % len(campaigns)].id,

@@ -81,7 +81,8 @@ def _query(filters: Filters) -> dict[str, str]:
 def _page(section: str, template: str, charts):
     filters, errors = parse_filters(request.args)
     language = _language()
-    data = stats_tables.SECTIONS[section](db.session, filters, utcnow(), language)
+    data = ({"tables": []} if errors
+            else stats_tables.SECTIONS[section](db.session, filters, utcnow(), language))
     chart_data = charts(data) if not errors else {}
     return render_template(
         template, section=section, data=data, filters=filters, errors=errors,
