@@ -38,6 +38,8 @@ def _take_down(client, auth, officer, instrument, reason="虚假信息"):
 
 def test_take_down_then_public_404_owner_sees_notice_and_appeals_once(client, auth, world):
     owner, outsider, officer, instrument = world
+    assert f"/listings/{instrument.id}\"" in client.get("/search?q=违规电镜").get_data(as_text=True)
+    assert client.get(f"/api/v1/listings/{instrument.id}").status_code == 200
     takedown = _take_down(client, auth, officer, instrument)
     assert client.get(f"/listings/{instrument.id}").status_code == 404
     assert client.get(f"/api/v1/listings/{instrument.id}").status_code == 404
