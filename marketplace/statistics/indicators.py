@@ -717,23 +717,29 @@ def recommendation_funnel(session, filters: Filters, now: datetime) -> Recommend
         conditions.append(RI.shown_on >= filters.start)
     if filters.end:
         conditions.append(RI.shown_on <= filters.end)
-    rows = session.execute(
-        sa.select(RI.organization_id, RI.listing_id, RI.panel, RI.impressions, RI.clicks,
-                  RI.first_clicked_at, Listing.district_code)
-        .join(Listing, Listing.id == RI.listing_id).where(*conditions)).all()
     impressions = clicks = 0
     panels: dict[str, int] = defaultdict(int)
-    first_click: dict[tuple[int, int], datetime] = {}
-    for org_id, listing_id, panel, shown, clicked, first_at, district in rows:
+    for panel, district, shown, clicked in session.execute(
+            sa.select(RI.panel, Listing.district_code, sa.func.sum(RI.impressions),
+                      sa.func.sum(RI.clicks))
+            .join(Listing, Listing.id == RI.listing_id).where(*conditions)
+            .group_by(RI.panel, Listing.district_code)):
         if not filters.in_district(district):
             continue
-        impressions += shown
-        clicks += clicked
+        impressions += int(shown or 0)
+        clicks += int(clicked or 0)
         if shown:
-            panels[panel] += shown
-        if clicked and first_at is not None:
-            key = (org_id, listing_id)
-            first_click[key] = min(first_click.get(key, first_at), first_at)
+            panels[panel] += int(shown)
+    first_click: dict[tuple[int, int], datetime] = {}
+    for org_id, listing_id, first_at, district in session.execute(
+            sa.select(RI.organization_id, RI.listing_id, RI.first_clicked_at,
+                      Listing.district_code)
+            .join(Listing, Listing.id == RI.listing_id)
+            .where(*conditions, RI.clicks > 0, RI.first_clicked_at.is_not(None))):
+        if not filters.in_district(district):
+            continue
+        key = (org_id, listing_id)
+        first_click[key] = min(first_click.get(key, first_at), first_at)
     conversions = 0
     if first_click:
         org_ids = sorted({org for org, _ in first_click})

@@ -66,7 +66,8 @@ def _figure_headers() -> list[str]:
 # vouchers
 def voucher_tables(session, filters: Filters, now: datetime, language: str) -> dict[str, Table]:
     everything = indicators.voucher_movements(session, Filters(), now)
-    movements = everything if filters == Filters() else None
+    movements = [m for m in everything if filters.contains(m.at)
+                 and (filters.district is None or m.district == filters.district)]
     overview = indicators.voucher_overview(session, filters, now, movements)
     layers = Table("voucher_layers", _("Vouchers per funding layer"),
                    [_("Programme"), _("Funding layer"), _("Budget (yuan)"), *_figure_headers()],
