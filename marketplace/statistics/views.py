@@ -87,7 +87,7 @@ def _page(section: str, template: str, charts):
     return render_template(
         template, section=section, data=data, filters=filters, errors=errors,
         args=request.args, query=_query(filters), districts=_district_choices(),
-        chart_json=json.dumps(chart_data, ensure_ascii=False).replace("</", "<\\/"),
+        chart_json=json.dumps(chart_data, ensure_ascii=False),
         language=language, cell=stats_tables.display, numeric=stats_tables.is_number),\
         400 if errors else 200
 

@@ -30,6 +30,23 @@ def integrity_world(w) -> None:
     w.extra.update(signal=signal.id, case=case.id, note=note.id)
 
 
+def clawback_world(w) -> None:
+    """The step-3 world plus a case on org B (the enterprise whose vouchers paid the lab) and
+    the first of its transfers that can be clawed back (a posted voucher payment)."""
+    from marketplace.auth.models import User
+    from marketplace.extensions import db, utcnow
+    from marketplace.integrity import operations as ops
+    from marketplace.organizations.models import Organization
+
+    officer = db.session.get(User, w.uid("officer"))
+    case = ops.open_case(officer, db.session.get(Organization, w.org_b_id), "矩阵追回", utcnow())
+    db.session.flush()
+    candidates = ops.clawback_candidates(case)
+    assert candidates, "the step-3 world has no posted voucher payment of org B"
+    db.session.commit()
+    w.extra.update(case=case.id, transfer=candidates[0].id)
+
+
 def _signal(suffix: str = "", missing: bool = False):
     return lambda w: (f"/office/integrity/signals/"
                       f"{MISSING if missing else w.extra['signal']}{suffix}")
@@ -90,6 +107,9 @@ INTEGRITY_ROWS: list = [
     Row("integrity.clawback", "GET", "", ALL("405"), _case("/clawback"), **I),
     Row("integrity.clawback", "POST", "missing-transfer", OFFICERS_SAY("404"), _case("/clawback"),
         data(transfer_id=str(MISSING), reason="x"), **I),
+    Row("integrity.clawback", "POST", "posted-payment", OFFICERS_ACT, _case("/clawback"),
+        lambda w: {"transfer_id": str(w.extra["transfer"]), "reason": "使用未发生"},
+        extra=clawback_world, step3=True),
     Row("integrity.note", "GET", "", ALL("405"), _case("/note"), **I),
     Row("integrity.note", "POST", "", OFFICERS_ACT, _case("/note"), data(text="信用提示"), **I),
     Row("integrity.close", "GET", "", ALL("405"), _case("/close"), **I),

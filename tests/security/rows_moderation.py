@@ -37,6 +37,18 @@ def review_world(w) -> None:
     w.extra["review"] = review.id
 
 
+def suspended_world(w) -> None:
+    """The target user has been suspended by the officer."""
+    from marketplace.auth.models import User
+    from marketplace.extensions import db
+    from marketplace.moderation import operations
+
+    officer = db.session.get(User, w.uid("officer"))
+    target = db.session.get(User, w.target_id)
+    operations.suspend_user(db.session, target, officer, "矩阵测试暂停")
+    db.session.commit()
+
+
 def _review(w) -> str:
     return f"/office/moderation/reviews/{w.extra['review']}/take-down"
 
@@ -94,6 +106,8 @@ MODERATION_ROWS: list = [
         lambda w: f"/office/moderation/users/{w.target_id}/unsuspend"),
     Row("moderation.unsuspend", "POST", "not-suspended", "L    403  403  403  403  409  409",
         lambda w: f"/office/moderation/users/{w.target_id}/unsuspend"),
+    Row("moderation.unsuspend", "POST", "suspended", OFFICERS_ACT,
+        lambda w: f"/office/moderation/users/{w.target_id}/unsuspend", extra=suspended_world),
     Row("moderation_owner.appeal", "GET", "", "L    404  200  200  404  200  200", _appeal, **T),
     Row("moderation_owner.appeal", "POST", "", "L    404  302! 302! 404  403  403", _appeal,
         data(text="请复核"), **T),

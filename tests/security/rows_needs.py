@@ -94,8 +94,9 @@ OWNER_ONLY = "L    404  302! 302! 404  403  403"  # ... on a need outsiders cann
 # fmt: off
 #                                                   anon  plain memA ownA  other offcr admin
 NEED_ROWS: list = [
-    # the need's page (catalogue.show renders show_need.html)
-    Row("catalogue.show", "GET", "need-open", "404  404  200  200  200  200  200",
+    # the need's page (catalogue.show renders show_need.html); its owners' "could solve it"
+    # panel records recommendation impressions (step 7), a write on GET
+    Row("catalogue.show", "GET", "need-open", "404  404  200! 200! 200  200  200",
         listing_url("open"), **N),
     Row("catalogue.show", "GET", "need-draft", "404  404  200  200  404  200  200",
         listing_url("draft"), **N),

@@ -34,6 +34,5 @@ STATISTICS_ROWS: list = [
         fixed("/office/statistics/export/users.csv"), **S3),
     Row("statistics.export", "GET", "bad-filter", OFFICERS("400"),
         fixed("/office/statistics/export/providers.csv?end=tomorrow"), **S3),
-    Row("statistics.index", "POST", "", ALL("405"), fixed("/office/statistics/"), **S3),
 ]
 # fmt: on

@@ -1,12 +1,12 @@
-// Draws the statistics charts with the vendored Chart.js. The data comes as JSON in
-// <script type="application/json" id="statistics-charts">; each <canvas data-chart="name"> gets
+// Draws the statistics charts with the vendored Chart.js. The data comes as JSON in the
+// data-charts attribute of <div id="statistics-charts">; each <canvas data-chart="name"> gets
 // the chart of that name. No inline scripts (the CSP allows 'self' only).
 (function () {
   "use strict";
   var source = document.getElementById("statistics-charts");
   if (!source || typeof Chart === "undefined") { return; }
   var charts;
-  try { charts = JSON.parse(source.textContent || "{}"); } catch (e) { return; }
+  try { charts = JSON.parse(source.getAttribute("data-charts") || "{}"); } catch (e) { return; }
   var palette = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#dc3545", "#20c997", "#6c757d"];
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var spec = charts[canvas.getAttribute("data-chart")];

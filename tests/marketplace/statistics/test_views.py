@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
 import json
 import re
@@ -74,9 +75,8 @@ def test_dashboard_figures_match_the_indicators(officer_client, world):
         assert match and int(match.group(1)) == getattr(totals, f"{key}_fen")
     assert totals.spent_fen > 0
     # charts: data as JSON, drawn by a static file (no inline script)
-    data = re.search(r'<script type="application/json" id="statistics-charts">(.*?)</script>',
-                     html, re.S)
-    charts = json.loads(data.group(1))
+    data = re.search(r'<div id="statistics-charts" data-charts="([^"]*)" hidden>', html)
+    charts = json.loads(html_lib.unescape(data.group(1)))
     assert charts["months"]["labels"] and "chart.umd.min.js" in html
     assert "js/statistics.js" in html and "onclick" not in html
     assert "<script>" not in html
