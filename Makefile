@@ -68,9 +68,10 @@ bench: install postgres pgbench
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.office
 
 ## bench-search: search index build and query latency at 10,000 and 100,000 listings
-.PHONY: bench-search bench-ledger bench-matching pgbench
+.PHONY: bench-search bench-ledger bench-matching bench-office pgbench
 bench-search: install
 	$(BIN)/python -m bench.search
 
@@ -78,6 +79,10 @@ bench-search: install
 ## training time, memory, recommendation latency and the offline evaluation table
 bench-matching: install
 	$(BIN)/python -m bench.matching
+
+## bench-office: the officers' statistics pages over a year of data, SQLite and PostgreSQL
+bench-office: install postgres
+	$(BIN)/python -m bench.office
 
 ## bench-ledger: ledger operations/s on PostgreSQL and SQLite with 1, 4, 16 clients, beside pgbench
 bench-ledger: install postgres pgbench

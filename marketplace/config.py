@@ -64,6 +64,10 @@ class Config:
     MODEL_DIR = os.environ.get("MODEL_DIR")  # None: <instance>/models
     MATCHING_RELOAD_SECONDS = float(os.environ.get("MATCHING_RELOAD_SECONDS", "5"))
     MATCHING_RETRAIN_HOURS = float(os.environ.get("MATCHING_RETRAIN_HOURS", "24"))
+    # step 7: anti-fraud signal thresholds (marketplace/integrity/detectors.py)
+    INTEGRITY_PROVIDER_SHARE_BP = int(os.environ.get("INTEGRITY_PROVIDER_SHARE_BP", "3000"))
+    INTEGRITY_HELD_MAX_MIN = int(os.environ.get("INTEGRITY_HELD_MAX_MIN", "3"))
+    INTEGRITY_SHARED_MIN_ORGS = int(os.environ.get("INTEGRITY_SHARED_MIN_ORGS", "2"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
