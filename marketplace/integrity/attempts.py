@@ -92,8 +92,12 @@ def record_attempt(attempt: dict) -> int:
 
 
 def teardown(_exception=None) -> None:
-    """Flask ``teardown_request``: write what a refused request remembered."""
-    if not db.session.info.get(_KEY):
+    """Flask ``teardown_request``: write what a refused request remembered. Not when the context
+    ending is the one ``external_url`` pushed to build a mail link outside a request (a CLI
+    command or job in the middle of its own transaction, which the rollback here would undo)."""
+    from marketplace.urls import is_link_context
+
+    if not db.session.info.get(_KEY) or is_link_context():
         return
     try:
         write_pending()
