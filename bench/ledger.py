@@ -49,6 +49,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bench import cpu_name
+
 DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 BUDGET = "programme:1:layer:1:budget"
 # the booking mix: an officer issues now and then; enterprises book, bookings complete or cancel
@@ -60,14 +62,7 @@ TARGET_RATIO = 0.50  # ledger ops/s at 4 clients ÷ pgbench tps at 4 clients
 # ---------------------------------------------------------------------------------------------
 # the machine (as bench/search.py prints it)
 def machine_lines(versions: list[str]) -> list[str]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or cpu
+    cpu = cpu_name()
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import cpu_name
 from matching import evaluate as evaluation
 from matching import synthetic
 from matching.records import NEGATIVE_KINDS, Context, Party, Scored
@@ -40,14 +41,7 @@ SMALL = (500, 5000, 20000)
 
 
 def machine() -> list[str]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or cpu
+    cpu = cpu_name()
     versions = []
     for package in ("numpy", "scipy", "scikit-learn", "joblib"):
         try:

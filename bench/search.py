@@ -27,6 +27,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from bench import cpu_name
 from bench.catalogue import QUERIES, CatalogueGenerator
 from listings import search
 
@@ -37,14 +38,7 @@ TARGETS = {  # size: (min build docs/s or None, max p99 ms)
 
 
 def machine() -> list[str]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or cpu
+    cpu = cpu_name()
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:
