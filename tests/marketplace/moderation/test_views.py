@@ -142,3 +142,26 @@ def test_audit_search_filters(client, auth, world):
     assert client.get(f"{base}?page=999").status_code == 200
     _english(client)
     assert "Audit log" in client.get(base).get_data(as_text=True)
+
+
+def test_officers_can_take_down_any_review_from_the_listing_page(client, auth, world):
+    from marketplace.reviews.models import DealKind, Review
+
+    owner, outsider, officer, instrument = world
+    review = Review(deal_kind=DealKind.BOOKING, deal_id=1, listing_id=instrument.id,
+                    author_org_id=outsider.memberships[0].organization_id,
+                    subject_org_id=instrument.organization_id, author_id=outsider.id, stars=1,
+                    text="不实评价")
+    db.session.add(review)
+    db.session.commit()
+    link = f"/office/moderation/reviews/{review.id}/take-down"
+    auth.login_as(owner)  # not an officer: no take-down link beside the review
+    assert link not in client.get(f"/listings/{instrument.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login_as(officer)
+    assert link in client.get(f"/listings/{instrument.id}").get_data(as_text=True)
+    assert client.post(link, data={"reason": "与事实不符"}).status_code == 302
+    db.session.rollback()
+    assert db.session.get(Review, review.id).is_hidden
+    takedown = db.session.scalars(sa.select(Takedown)).one()
+    assert takedown.reason == "与事实不符"
