@@ -20,18 +20,8 @@ from marketplace.demo_licence_fees import load_demo_licence_fees
 from marketplace.demo_licensing import load_demo_licensing
 from marketplace.demo_matching import load_demo_matching
 from marketplace.demo_needs import load_demo_needs
+from marketplace import demo_integrity, demo_moderation, demo_statistics
 from marketplace.demo_spaces import load_demo_spaces
-
-
-def _optional_demo(name: str):
-    import importlib
-
-    try:
-        return importlib.import_module(f"marketplace.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"marketplace.{name}":
-            raise
-        return None
 from marketplace.extensions import db, utcnow
 from marketplace.organizations.credit_code import complete
 from marketplace.organizations.models import (
@@ -454,12 +444,10 @@ def load_demo() -> dict[str, int]:
     # step 6: views and feedback for the recommender, after everything they could be about
     deals.update(load_demo_matching(users, organizations))
     db.session.flush()
-    # step 7: integrity signals and a case, moderation; each module may be absent while built
-    for name in ("demo_integrity", "demo_moderation", "demo_statistics"):
-        module = _optional_demo(name)
-        if module is not None:
-            deals.update(module.load(users, organizations))
-            db.session.flush()
+    # step 7: integrity signals and a case, a take-down with its appeal, recommendation clicks
+    for module in (demo_integrity, demo_moderation, demo_statistics):
+        deals.update(module.load(users, organizations))
+        db.session.flush()
     return {"users_created": created_users, "organizations_created": created_orgs,
             "users": len(DEMO_USERS), "organizations": len(DEMO_ORGANIZATIONS), **catalogue,
             **vouchers, **payments, **campaigns, **deals}
