@@ -207,3 +207,12 @@ def check_index(session: Session, directory: str) -> IndexReport:
         extra=sorted(set(indexed) - set(database)),
     )
 
+
+
+def health() -> str | None:
+    """None when the search index can be read, else a short reason (for ``/readyz``)."""
+    try:
+        search.get_index(index_dir())
+    except Exception as exc:  # any failure to open the index makes the node not ready
+        return f"search index unavailable: {exc.__class__.__name__}"
+    return None

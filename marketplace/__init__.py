@@ -83,6 +83,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_template_helpers(app)
     register_commands(app)
+    from marketplace.ops import init_app as init_ops
+
+    init_ops(app)  # health, readiness, metrics, request ids, backups
     start_jobs(app)  # closes due campaigns unless RUN_JOBS_IN_PROCESS is off
     return app
 

@@ -69,6 +69,15 @@ class Config:
     INTEGRITY_HELD_MAX_MIN = int(os.environ.get("INTEGRITY_HELD_MAX_MIN", "3"))
     INTEGRITY_SHARED_MIN_ORGS = int(os.environ.get("INTEGRITY_SHARED_MIN_ORGS", "2"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # step 8: scale-out. Search backend: "whoosh" (an index on disk, the default) or "postgres"
+    # (a tsvector column with GIN and trigram indexes; needs DATABASE_URL on PostgreSQL).
+    SEARCH_BACKEND = (os.environ.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    # --- step 8 search settings (listings/) ---
+    # --- end step 8 search settings ---
+    # --- step 8 jobs and cache settings (marketplace/jobs/) ---
+    # --- end step 8 jobs and cache settings ---
+    # --- step 8 operations settings (marketplace/ops/) ---
+    # --- end step 8 operations settings ---
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # None: Stripe's own API
