@@ -1,13 +1,21 @@
 """Keeps the search index in step with the database (microblog's SearchableMixin pattern).
 
 Session hooks note every listing touched by a flush; just before commit the documents are built
-from the database state; after the commit they are written to the index (published listings are
-added or replaced, all others removed). A rolled-back transaction indexes nothing. The database is
-the source of truth: ``rebuild_index`` recreates the index from it, ``check_index`` compares them.
+from the database state. Where they go depends on ``SEARCH_BACKEND`` (``listings.backend``):
+
+- ``postgres``: written to ``search_documents`` right there, in the same transaction, so they are
+  committed (or rolled back) with the listing and every app server sees them at once;
+- ``whoosh``: written to the index after the commit; when the job queue is on
+  (``marketplace.jobs.queue_enabled()``), a job ``reindex_listings(*ids)`` is dispatched instead,
+  which reloads the listings from the database and rewrites or removes their documents.
+
+A rolled-back transaction indexes nothing. The database is the source of truth:
+``rebuild_index`` recreates the chosen backend's index from it, ``check_index`` compares them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +25,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload, with_polymorphic
 
+from listings import backend as backend_module
 from listings import search
 from listings.models import (
     ExpertiseNeed,
@@ -27,6 +36,7 @@ from listings.models import (
     RewardTier,
     Space,
 )
+from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +125,35 @@ def _prepare_documents(session: Session) -> None:
     touched = session.info.pop(_TOUCHED, set())
     if not touched:
         return
-    loaded = {listing.id: listing for listing in _load(session, touched)}
+    backend = backend_module.current()
+    if not backend.writes_in_transaction and _queue_enabled():
+        session.info[_PENDING] = ("queue", sorted(touched))  # a job reloads them after commit
+        return
+    documents, removed = documents_for(session, touched)
+    if backend.writes_in_transaction:
+        # PostgreSQL: the rows change in this transaction, visible to all once it commits
+        backend.write(session, documents, removed)
+        return
+    session.info[_PENDING] = (backend, documents, removed)
+
+
+def documents_for(session: Session, ids) -> tuple[list[search.Document], list[int]]:
+    """The documents of the searchable listings among ``ids`` and the ids of the others."""
+    loaded = {listing.id: listing for listing in _load(session, ids)}
     documents, removed = [], []
-    for listing_id in touched:
+    for listing_id in ids:
         listing = loaded.get(listing_id)
         if listing is not None and listing.is_searchable:
             documents.append(document_for(listing))
         else:
             removed.append(listing_id)
-    session.info[_PENDING] = (index_dir(), documents, removed)
+    return documents, removed
+
+
+def _queue_enabled() -> bool:
+    from marketplace import jobs
+
+    return jobs.queue_enabled()
 
 
 @event.listens_for(Session, "after_commit")
@@ -131,12 +161,44 @@ def _write_documents(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is None:
         return
-    directory, documents, removed = pending
+    if pending[0] == "queue":
+        ids = pending[1]
+        try:
+            from marketplace import jobs
+
+            jobs.dispatch(REINDEX_JOB, *ids, key="search-index:" + hashlib.sha1(
+                ",".join(map(str, ids)).encode()).hexdigest()[:16])
+        except Exception:  # the database is the truth; `flask listings check-index` will show it
+            log.exception("could not queue the search index update of listings %s", ids)
+        return
+    backend, documents, removed = pending
     try:
-        search.update_documents(directory, documents, removed)
+        backend.write(session, documents, removed)
     except Exception:  # the database is the truth; `flask listings check-index` will show it
         log.exception("search index update failed for listings %s",
                       sorted([d.id for d in documents] + removed))
+
+
+REINDEX_JOB = "listings.indexing:reindex_listings"
+
+
+def reindex_listings(*ids) -> int:
+    """Job: (re)write the index documents of listings ``ids`` from the database as it is now,
+    removing those no longer searchable. Idempotent; returns the number of documents written.
+    Accepts ids or lists of ids."""
+    flat = sorted({int(i) for item in ids for i in (item if isinstance(item, list | tuple | set)
+                                                     else (item,))})
+    if not flat:
+        return 0
+    session = db.session
+    backend = backend_module.current()
+    documents, removed = documents_for(session, flat)
+    backend.write(session, documents, removed)
+    if backend.writes_in_transaction:
+        session.commit()
+    else:
+        session.rollback()  # only read: end the read transaction
+    return len(documents)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -169,10 +231,17 @@ def _load(session: Session, ids: Iterable[int] | None = None, batch: int = 500) 
         session.expunge_all()
 
 
-def rebuild_index(session: Session, directory: str, *, procs: int = 1) -> int:
-    """Recreate the index from every searchable listing; returns the number indexed."""
-    return search.rebuild(directory, (document_for(listing) for listing in _load(session)
-                                      if listing.is_searchable), procs=procs)
+def rebuild_index(session: Session, directory: str | None = None, *, procs: int = 1) -> int:
+    """Recreate the index of the chosen backend from every searchable listing; returns the number
+    indexed. ``directory``: the Whoosh index (default ``SEARCH_INDEX_DIR``). The PostgreSQL
+    backend replaces every row in one transaction and commits it."""
+    documents = (document_for(listing) for listing in _load(session) if listing.is_searchable)
+    backend = backend_module.current()
+    if backend.writes_in_transaction:
+        count = backend.rebuild(session, documents)
+        session.commit()
+        return count
+    return search.rebuild(directory or index_dir(), documents, procs=procs)
 
 
 def searchable_condition(listing=Listing):
@@ -194,12 +263,16 @@ class IndexReport:
         return not (self.missing or self.stale or self.extra)
 
 
-def check_index(session: Session, directory: str) -> IndexReport:
-    """Compare the index with the database."""
+def check_index(session: Session, directory: str | None = None) -> IndexReport:
+    """Compare the chosen backend's index with the database."""
     rows = session.execute(sa.select(Listing.id, Listing.updated_at)
                            .where(searchable_condition())).all()
     database = {row.id: int(row.updated_at.timestamp() * 1_000_000) for row in rows}
-    indexed = search.indexed_versions(directory)
+    backend = backend_module.current()
+    if backend.writes_in_transaction:
+        indexed = backend.indexed_versions(session)
+    else:
+        indexed = search.indexed_versions(directory or index_dir())
     return IndexReport(
         published=len(database), indexed=len(indexed),
         missing=sorted(set(database) - set(indexed)),
@@ -208,11 +281,9 @@ def check_index(session: Session, directory: str) -> IndexReport:
     )
 
 
-
 def health() -> str | None:
-    """None when the search index can be read, else a short reason (for ``/readyz``)."""
+    """None when the chosen search backend can be read, else a short reason (for ``/readyz``)."""
     try:
-        search.get_index(index_dir())
-    except Exception as exc:  # any failure to open the index makes the node not ready
-        return f"search index unavailable: {exc.__class__.__name__}"
-    return None
+        return backend_module.current().health(db.session)
+    except Exception as exc:  # a bad SEARCH_BACKEND, no database...: not ready
+        return f"search backend unavailable: {exc.__class__.__name__}"

@@ -1634,13 +1634,8 @@ def _known(searcher, word: str) -> bool:
         any(searcher.doc_frequency(f, t) for f in TEXT_FIELDS) for t in terms)
 
 
-def suggest(index_dir, prefix: str, limit: int = 8,
-            kinds: tuple[str, ...] | None = None) -> list[dict[str, str]]:
-    """Titles and synonym terms starting with ``prefix`` (Chinese, English or pinyin initials);
-    titles only of the listing ``kinds`` given (None: all)."""
-    prefix = normalize(prefix).strip()[:40]
-    if not prefix:
-        return []
+def synonym_suggestions(prefix: str) -> list[dict[str, str]]:
+    """Synonym terms starting with the normalised ``prefix`` (or whose pinyin initials do)."""
     found: list[dict[str, str]] = []
     seen = set()
     for group in synonym_groups():
@@ -1652,6 +1647,18 @@ def suggest(index_dir, prefix: str, limit: int = 8,
                 if lowered not in seen:
                     seen.add(lowered)
                     found.append({"text": term, "type": "term"})
+    return found
+
+
+def suggest(index_dir, prefix: str, limit: int = 8,
+            kinds: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """Titles and synonym terms starting with ``prefix`` (Chinese, English or pinyin initials);
+    titles only of the listing ``kinds`` given (None: all)."""
+    prefix = normalize(prefix).strip()[:40]
+    if not prefix:
+        return []
+    found = synonym_suggestions(prefix)
+    seen = {normalize(f["text"]) for f in found}
     searcher = _searcher(index_dir)
     clauses = [Prefix("title_start", prefix)]
     if prefix.isascii():

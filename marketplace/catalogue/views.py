@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -20,7 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload, with_polymorphic
 
-from listings import search
+from listings import search, search_backend
 from listings.models import (
     INSTRUMENT_CATEGORY_LABELS,
     Listing,
@@ -139,7 +138,7 @@ def search_request_from_args(*, api: bool) -> search.SearchRequest:
 
 def run_search(search_request: search.SearchRequest):
     """Search the index and reload the hits from the database, in rank order."""
-    result = search.search(current_app.config["SEARCH_INDEX_DIR"], search_request)
+    result = search_backend().search(search_request)
     listings = load_listings(result.ids)
     return result, listings
 
@@ -299,8 +298,8 @@ def api_suggest():
     """Suggestions as you type: titles and synonym terms (Chinese, English, pinyin initials)."""
     prefix = (request.args.get("q") or "")[:40]
     kinds = tuple(k.value for k in visible_kinds(current_user))
-    suggestions = search.suggest(current_app.config["SEARCH_INDEX_DIR"], prefix,
-                                 kinds=None if len(kinds) == len(ListingKind) else kinds)
+    suggestions = search_backend().suggest(
+        prefix, kinds=None if len(kinds) == len(ListingKind) else kinds)
     for item in suggestions:
         if item.get("type") == "listing":
             item["url"] = url_for("catalogue.show", listing_id=int(item["id"]))
