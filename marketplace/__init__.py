@@ -6,7 +6,6 @@ blueprints, error handlers, security headers, CLI commands.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -114,9 +113,11 @@ def _finish_config(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Root logger to stdout in LOG_FORMAT (json|text), every record tagged with the request id
+    (marketplace/ops/logs.py)."""
+    from marketplace.ops.logs import configure_logging
+
+    configure_logging(app)
 
 
 def _select_locale() -> str:

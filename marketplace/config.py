@@ -77,6 +77,19 @@ class Config:
     # --- step 8 jobs and cache settings (marketplace/jobs/) ---
     # --- end step 8 jobs and cache settings ---
     # --- step 8 operations settings (marketplace/ops/) ---
+    # Log lines: "json" (one object a line; the default in production) or "text" (development).
+    LOG_FORMAT = (os.environ.get("LOG_FORMAT") or ("json" if is_production() else "text")).strip().lower()
+    LOG_LEVEL = (os.environ.get("LOG_LEVEL") or "INFO").strip().upper()
+    # /metrics answers loopback callers without proxy headers; anyone else needs this bearer token
+    # (unset: everyone else gets 404).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    # How old the ledger verify figure on /metrics may get before a scrape recomputes it in the
+    # background (minutes; 0: only `flask ledger verify` runs update it).
+    LEDGER_VERIFY_INTERVAL_MINUTES = float(os.environ.get("LEDGER_VERIFY_INTERVAL_MINUTES", "15"))
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (nginx: 1).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Seconds a client is told to wait (Retry-After) when the database is unavailable.
+    DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "30"))
     # --- end step 8 operations settings ---
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None

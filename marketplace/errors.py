@@ -13,6 +13,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db
@@ -109,7 +111,72 @@ def error_response(status: int, message=None, code: str | None = None):
     return render_template(template, status=status, title=title, message=message), status
 
 
+# Shown when the database cannot be reached. Both languages at once, and no template: the page's
+# usual helpers (the signed-in user, unread counts, locale from the profile) need the database.
+UNAVAILABLE_MESSAGE = ("系统暂时无法连接数据库，请稍后再试。"
+                       " The service cannot reach its database just now; please try again shortly.")
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>503 服务暂不可用 · Service unavailable</title>
+<link rel="stylesheet" href="{stylesheet}"></head>
+<body><main class="container py-5 text-center error-page">
+<p class="display-4 text-muted">503</p>
+<h1 class="h3">服务暂不可用 · Service unavailable</h1>
+<p class="lead">系统暂时无法连接数据库，请稍后再试。</p>
+<p class="lead" lang="en">The service cannot reach its database just now; please try again shortly.</p>
+<a class="btn btn-primary" href="/">返回首页 · Back to the home page</a>
+</main></body></html>
+"""
+
+
+def database_unavailable_response(retry_after: int):
+    """503 with Retry-After: JSON under /api/ (and for JSON clients), else a standalone page."""
+    if wants_json():
+        response = jsonify(error={"code": "unavailable", "status": 503,
+                                  "message": UNAVAILABLE_MESSAGE})
+    else:
+        from flask import url_for
+
+        try:
+            stylesheet = url_for("static", filename="vendor/bootstrap-5.3.9/bootstrap.min.css")
+        except Exception:  # no static route (should not happen): an unstyled page is fine
+            stylesheet = ""
+        response = app_response(UNAVAILABLE_PAGE.format(stylesheet=escape(stylesheet)))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def app_response(html: str):
+    from flask import make_response
+
+    response = make_response(html)
+    response.mimetype = "text/html"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    def handle_database_unavailable(error: Exception):
+        """The database is down or unreachable: 503, never a 500. The session is rolled back (its
+        connection is invalidated by SQLAlchemy), so the next request gets a fresh connection
+        (pool_pre_ping on PostgreSQL) and the app recovers by itself when the database returns."""
+        try:
+            db.session.rollback()
+        except Exception:  # rolling back a dead connection can fail too; drop the session
+            log.debug("rollback after a database error failed", exc_info=True)
+        try:
+            db.session.remove()
+        except Exception:
+            log.debug("removing the session after a database error failed", exc_info=True)
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  error.__class__.__name__, exc_info=error)
+        return database_unavailable_response(app.config.get("DB_UNAVAILABLE_RETRY_AFTER", 30))
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
@@ -144,6 +211,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return handle_http_error(error)
+        if isinstance(error.__cause__, OperationalError | InterfaceError | DisconnectionError):
+            return handle_database_unavailable(error)
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)
