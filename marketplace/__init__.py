@@ -85,7 +85,10 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from marketplace.ops import init_app as init_ops
 
     init_ops(app)  # health, readiness, metrics, request ids, backups
-    start_jobs(app)  # closes due campaigns unless RUN_JOBS_IN_PROCESS is off
+    from marketplace.jobs import init_app as init_jobs
+
+    init_jobs(app)  # the cache and `flask jobs` (RQ worker, scheduler, failed list)
+    start_jobs(app)  # the in-process jobs thread, unless RUN_JOBS_IN_PROCESS is off or REDIS_URL
     return app
 
 

@@ -75,6 +75,21 @@ class Config:
     # --- step 8 search settings (listings/) ---
     # --- end step 8 search settings ---
     # --- step 8 jobs and cache settings (marketplace/jobs/) ---
+    # With REDIS_URL set, background work goes through RQ queues (`flask jobs worker`, `flask jobs
+    # scheduler`); JOBS_QUEUE_ENABLED=0 keeps it in-process while Redis still serves limits/cache.
+    JOBS_QUEUE_ENABLED = _env_flag("JOBS_QUEUE_ENABLED", True)
+    JOBS_QUEUE_PREFIX = os.environ.get("JOBS_QUEUE_PREFIX", "czx")  # queue names and our own keys
+    JOBS_MAX_RETRIES = int(os.environ.get("JOBS_MAX_RETRIES", "3"))  # then the failed-jobs list
+    JOBS_RETRY_INTERVALS = os.environ.get("JOBS_RETRY_INTERVALS", "10,60,300")  # seconds, backoff
+    JOBS_TIMEOUT = int(os.environ.get("JOBS_TIMEOUT", "1800"))  # seconds one job may run
+    JOBS_FAILED_TTL_DAYS = int(os.environ.get("JOBS_FAILED_TTL_DAYS", "30"))  # dead letters kept
+    JOBS_QUOTA_EXPIRY_SECONDS = int(os.environ.get("JOBS_QUOTA_EXPIRY_SECONDS", "3600"))
+    JOBS_BOOKINGS_SWEEP_SECONDS = int(os.environ.get("JOBS_BOOKINGS_SWEEP_SECONDS", "600"))
+    JOBS_HOURLY_SECONDS = int(os.environ.get("JOBS_HOURLY_SECONDS", "3600"))  # digest/retrain/scan
+    # Flask-Caching: RedisCache on REDIS_URL, else SimpleCache (NullCache when testing).
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or None
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "czx:cache:")
     # --- end step 8 jobs and cache settings ---
     # --- step 8 operations settings (marketplace/ops/) ---
     # Log lines: "json" (one object a line; the default in production) or "text" (development).

@@ -4,6 +4,11 @@ Every message is stored in ``outbox_messages`` in the same transaction as the ch
 it, so a rolled-back request sends nothing. After commit, the message is delivered over SMTP when
 ``MAIL_SERVER`` is configured; without it the message stays in the outbox (status ``logged``) and
 its text goes to the log, which is what the demo and the tests read.
+
+With a Redis queue (REDIS_URL), delivery is a job (``deliver_queued`` by outbox id) enqueued after
+commit: SMTP failures are retried with backoff and end in the failed-jobs list (the message stays
+``queued`` with its last error, so ``flask jobs requeue`` sends it). Delivery happens only while
+the row is ``queued`` and under its row lock (PostgreSQL), so a job run twice sends once.
 """
 
 from __future__ import annotations
@@ -54,25 +59,50 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     db.session.flush()
     app = current_app._get_current_object()
     message_id = message.id
-    after_commit(lambda: deliver_message(app, message_id))
+    from marketplace.jobs import dispatch, queue_enabled
+
+    if queue_enabled():  # enqueued once this transaction commits
+        dispatch("marketplace.mail:deliver_queued", message_id, key=f"mail:{message_id}")
+    else:
+        after_commit(lambda: deliver_message(app, message_id))
     return message
 
 
+class MailDeliveryError(Exception):
+    """SMTP refused or unreachable: the queue retries the job."""
+
+
 def deliver_message(app, message_id: int) -> None:
-    """Deliver one queued message (SMTP, or the log when no MAIL_SERVER is set) and record it."""
+    """Deliver one queued message (SMTP, or the log when no MAIL_SERVER is set) and record it;
+    a failure is recorded as ``failed``."""
     with app.app_context():
-        with db.engine.begin() as conn:
-            row = conn.execute(
-                sa.select(OutboxMessage.__table__).where(OutboxMessage.id == message_id)
-            ).one_or_none()
-            if row is None or row.status != OutboxStatus.QUEUED.value:
-                return
-            status, error = _transmit(app, row.recipient, row.subject, row.body)
-            conn.execute(
-                sa.update(OutboxMessage.__table__)
-                .where(OutboxMessage.id == message_id)
-                .values(status=status.value, error=error, sent_at=utcnow())
-            )
+        _deliver(app, message_id, retry_on_failure=False)
+
+
+def deliver_queued(message_id: int) -> str:
+    """The queue's delivery job (in an app context): deliver if still queued; a failure raises
+    so that the job is retried, and the message stays queued with its error."""
+    return _deliver(current_app._get_current_object(), message_id, retry_on_failure=True)
+
+
+def _deliver(app, message_id: int, *, retry_on_failure: bool) -> str:
+    table = OutboxMessage.__table__
+    with db.engine.begin() as conn:
+        row = conn.execute(  # the row lock makes a second delivery of the same id wait, then skip
+            sa.select(table).where(OutboxMessage.id == message_id).with_for_update()
+        ).one_or_none()
+        if row is None or row.status != OutboxStatus.QUEUED.value:
+            return "skipped"
+        status, error = _transmit(app, row.recipient, row.subject, row.body)
+        if status == OutboxStatus.FAILED and retry_on_failure:
+            conn.execute(sa.update(table).where(OutboxMessage.id == message_id)
+                         .values(error=error))
+        else:
+            conn.execute(sa.update(table).where(OutboxMessage.id == message_id)
+                         .values(status=status.value, error=error, sent_at=utcnow()))
+    if status == OutboxStatus.FAILED and retry_on_failure:
+        raise MailDeliveryError(f"mail #{message_id} to {row.recipient}: {error}")
+    return status.value
 
 
 def _transmit(app, recipient: str, subject: str, body: str) -> tuple[OutboxStatus, str | None]:

@@ -2,7 +2,10 @@
 closes due campaigns every JOBS_INTERVAL_SECONDS and, hourly, sends the recommendation digests
 and retrains the recommender when due (marketplace/recommendations/jobs.py). Several processes
 doing it at once is harmless: ``close_due`` closes each campaign once, under the campaign's row
-lock; a digest goes once per organisation and week; one process trains at a time."""
+lock; a digest goes once per organisation and week; one process trains at a time.
+
+With REDIS_URL set no thread starts: ``flask jobs scheduler`` enqueues the same work (and quota
+expiry and the bookings sweep) on the queue (marketplace/jobs/schedule.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +17,14 @@ _started: set[int] = set()
 
 
 def start_jobs(app) -> threading.Thread | None:
-    """Start the thread unless RUN_JOBS_IN_PROCESS is off or the app is testing."""
+    """Start the thread unless RUN_JOBS_IN_PROCESS is off, the app is testing, or a Redis queue
+    is configured (then `flask jobs scheduler` enqueues this work for `flask jobs worker`)."""
+    from marketplace.jobs import queue_configured
+
     if not app.config.get("RUN_JOBS_IN_PROCESS") or app.testing or id(app) in _started:
+        return None
+    if queue_configured(app):
+        log.info("REDIS_URL set: periodic jobs come from `flask jobs scheduler`, not this process")
         return None
     _started.add(id(app))
     interval = max(1, int(app.config.get("JOBS_INTERVAL_SECONDS") or 60))
