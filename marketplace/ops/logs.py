@@ -28,7 +28,7 @@ from flask import Flask, g, has_request_context, request
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 # endpoints probed every few seconds: their access lines are DEBUG, not INFO
-QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.metrics"})
+QUIET_ENDPOINTS = frozenset({"main.healthz", "ops.readyz", "ops.metrics"})
 ACCESS_FIELDS = ("status", "duration_ms")
 _HANDLER_NAME = "marketplace-stdout"
 
@@ -111,8 +111,12 @@ def formatter_for(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(app: Flask) -> None:
-    """Root logger → stdout in LOG_FORMAT at LOG_LEVEL (not under tests, where pytest captures
-    records itself, and not when something else configured the root logger first)."""
+    """Root logger in LOG_FORMAT at LOG_LEVEL (not under tests, where pytest captures records
+    itself, and not when something else configured the root logger first).
+
+    Under gunicorn, gunicorn.conf.py has already put our handler on stdout (we only set its
+    format); elsewhere (``flask`` commands, ``flask run``) records go to stderr so that a
+    command's own output on stdout stays clean for pipes."""
     install_record_factory()
     log_format = app.config.get("LOG_FORMAT") or "text"
     if log_format not in ("json", "text"):
@@ -123,7 +127,7 @@ def configure_logging(app: Flask) -> None:
     ours = [h for h in root.handlers if h.get_name() == _HANDLER_NAME]
     if root.handlers and not ours:
         return  # configured by someone else (a test harness, a logging config file)
-    handler = ours[0] if ours else logging.StreamHandler(sys.stdout)
+    handler = ours[0] if ours else logging.StreamHandler(sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter_for(log_format))
     if not ours:

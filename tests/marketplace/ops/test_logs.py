@@ -46,9 +46,10 @@ def test_every_record_of_a_request_carries_its_id_and_the_access_line(client, ca
     assert line["time"].endswith("Z") and "T" in line["time"]
 
 
-def test_probe_endpoints_log_their_access_line_at_debug(client, caplog):
+@pytest.mark.parametrize("url", ["/healthz", "/readyz", "/metrics"])
+def test_probe_endpoints_log_their_access_line_at_debug(client, caplog, url):
     caplog.set_level(logging.DEBUG)
-    client.get("/readyz")
+    assert client.get(url).status_code == 200
     (record,) = [r for r in caplog.records if r.name == "marketplace.access"]
     assert record.levelno == logging.DEBUG
 
