@@ -90,6 +90,8 @@ class Config:
     CACHE_TYPE = os.environ.get("CACHE_TYPE") or None
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "czx:cache:")
+    # Flask-Limiter's counters live in Redis when REDIS_URL is set (shared by every worker).
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "czx-limits")
     # --- end step 8 jobs and cache settings ---
     # --- step 8 operations settings (marketplace/ops/) ---
     # Log lines: "json" (one object a line; the default in production) or "text" (development).

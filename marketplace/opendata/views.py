@@ -39,6 +39,16 @@ def _listing_url(listing_id: int) -> str:
     return url_for("catalogue.show", listing_id=listing_id, _external=True)
 
 
+def _rows(name: str, source: Source) -> list[dict]:
+    """A dataset's rows, shared by all workers for CACHE_DEFAULT_TIMEOUT seconds (the same for
+    every visitor: keyed by dataset, filters and the host its links point at)."""
+    from marketplace.jobs.cache import remember
+
+    params = {"filters": filters_json(source.filters), "host": request.host_url}
+    return remember(f"opendata:{name}", params,
+                    lambda: DATASETS[name].rows(source, _listing_url))
+
+
 def _cacheable(response: Response) -> Response:
     response.cache_control.max_age = MAX_AGE
     if request.cookies:
@@ -58,7 +68,7 @@ def index():
         return render_template("opendata/index.html", error=error, args=request.args,
                                districts=areas(), datasets=DATASETS, tables=None), 400
     source = Source(db.session, filters, utcnow())
-    tables = {name: dataset.rows(source, _listing_url) for name, dataset in DATASETS.items()}
+    tables = {name: _rows(name, source) for name in DATASETS}
     query = {key: value for key, value in filters_json(filters).items() if value}
     return render_template("opendata/index.html", error=None, args=request.args,
                            districts=areas(), datasets=DATASETS, tables=tables, query=query,
@@ -152,7 +162,7 @@ def _answer(name: str, *, csv: bool) -> Response:
     filters = parse_filters(request.args)
     now = utcnow()
     source = Source(db.session, filters, now)
-    rows = dataset.rows(source, _listing_url)
+    rows = _rows(name, source)
     if csv:
         response = Response(to_csv(dataset, rows), content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f"attachment; filename=opendata-{name}.csv"
