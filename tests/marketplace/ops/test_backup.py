@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from marketplace.ledger import operations as ledger
 from tests.conftest import BACKEND
@@ -38,7 +39,7 @@ def ledger_activity(db):
 def ledger_of(database_url: str) -> tuple:
     engine = sa.create_engine(database_url)
     try:
-        with sa.orm.Session(engine) as session:
+        with Session(engine) as session:
             return snapshot(session)
     finally:
         engine.dispose()

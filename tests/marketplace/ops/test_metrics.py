@@ -3,6 +3,7 @@ ledger verify gauges."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -127,11 +128,9 @@ def test_ledger_verify_cli_sets_the_gauge(app, client, instance_path):
 
 
 def test_a_scrape_refreshes_a_stale_figure_in_the_background(app, client):
-    metrics.record_ledger_verify(app.instance_path, ok=False, breaks=3)
-    metrics.ledger_state_path(app.instance_path).touch()
-    state = metrics.read_ledger_state(app.instance_path)
-    state["checked_at"] -= 3600
-    metrics.ledger_state_path(app.instance_path).write_text(__import__("json").dumps(state))
+    state = metrics.record_ledger_verify(app.instance_path, ok=False, breaks=3)
+    state["checked_at"] -= 3600  # an hour old
+    metrics.ledger_state_path(app.instance_path).write_text(json.dumps(state))
     app.config["LEDGER_VERIFY_INTERVAL_MINUTES"] = 30
     try:
         text = scrape(client)  # answers at once with the figure it has
