@@ -67,7 +67,9 @@ class Scratch:
         if backend == "postgresql":
             server_url = sa.make_url(normalize_database_url(pg_url))
             self.name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-            self.server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+            # no pool: a connection kept from before a server restart would fail the DROP
+            self.server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT",
+                                           poolclass=sa.pool.NullPool)
             with self.server.connect() as conn:
                 conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
             self.url = server_url.set(database=self.name).render_as_string(hide_password=False)
@@ -288,10 +290,15 @@ def page_forms(html: str) -> list[dict]:
     return parser.forms
 
 
-def form_values(html: str, *, action_contains: str = "", method: str = "post") -> dict[str, str]:
-    """The values a browser would send for the first matching form (no submit buttons)."""
-    for form in page_forms(html):
-        if form["method"] == method and action_contains in form["action"]:
+def form_values(html: str, *, action_contains: str | None = None,
+                method: str = "post") -> dict[str, str]:
+    """The values a browser would send for the first form whose action contains
+    ``action_contains`` (None: the page's largest form), without its submit buttons."""
+    forms = [f for f in page_forms(html) if f["method"] == method]
+    if action_contains is None:
+        forms.sort(key=lambda f: -len(f["fields"]))
+    for form in forms:
+        if action_contains is None or action_contains in form["action"]:
             values = {}
             for name, value, kind, _on in form["fields"]:
                 if kind in ("submit", "button", "image", "file") or value is None:
