@@ -1,7 +1,9 @@
-"""Readiness and metrics endpoints: no login, no CSRF, no rate limit, no session.
+"""Readiness and metrics endpoints: no login, no rate limit, no session. They are GET-only, so
+CSRF protection (which checks unsafe methods) never applies; no explicit exemption is needed
+(tests/security/test_csrf.py allows only the Stripe webhook's).
 
 Liveness is ``/healthz`` (``main.healthz``: 200 ``{"status": "ok"}``, no database access), which
-predates this package; ``exempt_liveness`` takes it out of rate limits and CSRF too."""
+predates this package; ``exempt_liveness`` takes it out of rate limits too."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import ipaddress
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from marketplace.extensions import csrf, limiter
+from marketplace.extensions import limiter
 from marketplace.ops import health, metrics
 
 bp = Blueprint("ops", __name__)
@@ -60,11 +62,7 @@ def may_read_metrics() -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-csrf.exempt(bp)
-
-
 def exempt_liveness(app) -> None:
     view = app.view_functions.get("main.healthz")
     if view is not None:
         limiter.exempt(view)
-        csrf.exempt(view)
