@@ -1,7 +1,8 @@
 """Search benchmark: index build throughput, index size and query latency of listings.search.
 
 Run from the repository root:  .venv/bin/python -m bench.search  [--sizes 10000,100000]
-[--queries 300] [--procs N] [--no-single] [--keep DIR] [--seed N]
+[--queries 300] [--procs N] [--no-single] [--keep DIR] [--seed N] [--backend whoosh|postgres]
+[--database-url URL]
 
 Builds synthetic catalogues (bench/catalogue.py; generation is not timed) with the same
 ``search.rebuild()`` that ``flask listings reindex`` uses, then runs 1-, 2- and 3-word queries
@@ -10,6 +11,11 @@ on), with and without a kind filter, on a warm searcher; the same again with fac
 figures and compares them with the targets. With --procs > 1 (the default on a multi-core machine)
 the catalogue is also built once with one process, for information. A benchmark: it never fails
 (exit status 0).
+
+``--backend postgres`` measures the PostgreSQL backend (listings/pg_search.py) instead: the same
+catalogue written to ``search_documents`` in a scratch database on the server (created and dropped
+by the run; the table without its foreign key to listings), the same queries through
+``pg_search.search_documents()``, one transaction per query. The targets are the Whoosh ones.
 """
 
 from __future__ import annotations
@@ -70,21 +76,110 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run_case(index_dir: Path, queries: list[tuple[str, str]], *, n: int, kind_filter: bool,
+class PostgresIndex:
+    """The PostgreSQL backend's table in a scratch database (``--backend postgres``)."""
+
+    def __init__(self, server_url: str):
+        import uuid
+
+        import sqlalchemy as sa
+
+        from marketplace.config import normalize_database_url
+
+        self.server = sa.create_engine(normalize_database_url(server_url),
+                                       isolation_level="AUTOCOMMIT")
+        self.name = f"bench_search_{uuid.uuid4().hex[:8]}"
+        with self.server.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+        self.engine = sa.create_engine(self.server.url.set(database=self.name))
+        self.session = None
+
+    def create_table(self) -> None:
+        """search_documents as the migration makes it, without the foreign key to listings
+        (the synthetic catalogue has no listings rows)."""
+        import sqlalchemy as sa
+
+        from listings.pg_search import TABLE
+
+        metadata = sa.MetaData()
+        table = sa.Table(TABLE.name, metadata, *[
+            sa.Column(c.name, sa.Integer() if c.name == "id" else c.type, primary_key=c.primary_key, nullable=c.nullable,
+                      autoincrement=False) for c in TABLE.columns])
+        for index in TABLE.indexes:
+            sa.Index(index.name, *[table.c[c.name] for c in index.columns],
+                     **index.dialect_kwargs)
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            metadata.drop_all(conn)
+            metadata.create_all(conn)
+
+    def rebuild(self, documents) -> int:
+        from sqlalchemy.orm import Session
+
+        from listings import pg_search
+
+        self.create_table()
+        with Session(self.engine) as session:
+            count = pg_search.rebuild(session, documents)
+            session.commit()
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE search_documents")
+        self.open()
+        return count
+
+    def open(self) -> None:
+        from sqlalchemy.orm import Session
+
+        self.close()
+        self.session = Session(self.engine)
+
+    def search(self, request):
+        from listings import pg_search
+
+        try:
+            return pg_search.search_documents(self.session, request)
+        finally:
+            self.session.rollback()  # one transaction per request, as the app does
+
+    def size_mb(self) -> float:
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT pg_total_relation_size('search_documents')").scalar() / 1e6
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def drop(self) -> None:
+        self.close()
+        self.engine.dispose()
+        with self.server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.server.dispose()
+
+
+def _search(target, request):
+    if isinstance(target, PostgresIndex):
+        return target.search(request)
+    return search.search(target, request)
+
+
+def run_case(index_dir, queries: list[tuple[str, str]], *, n: int, kind_filter: bool,
              facets: bool) -> dict:
     requests = [search.SearchRequest(text=text, kind=kind if kind_filter else None, facets=facets)
                 for text, kind in queries]
     first = []
     for request in requests:  # warm: searcher open, per-reader caches, the analyser's caches
         start = time.perf_counter()
-        search.search(index_dir, request)
+        _search(index_dir, request)
         first.append((time.perf_counter() - start) * 1000.0)
     times, totals = [], []
     gc.collect()
     for i in range(n):
         request = requests[i % len(requests)]
         start = time.perf_counter()
-        result = search.search(index_dir, request)
+        result = _search(index_dir, request)
         times.append((time.perf_counter() - start) * 1000.0)
         totals.append(result.total)
     return {"p50": percentile(times, 50), "p99": percentile(times, 99), "max": max(times),
@@ -100,21 +195,34 @@ def bench_size(size: int, args, base: Path) -> dict:
                                              " ".join(d.tags)]))) for d in documents)
     print(f"generated in {time.perf_counter() - started:.1f}s (not measured); "
           f"{chars / size:.0f} characters of text per listing", flush=True)
-    index_dir = base / str(size)
-    if index_dir.exists():
-        shutil.rmtree(index_dir)
-    search.close_searchers()
-    gc.collect()
-    started = time.perf_counter()
-    count = search.rebuild(index_dir, documents, procs=args.procs)
-    build_s = time.perf_counter() - started
-    size_mb = dir_size_mb(index_dir)
-    rate = count / build_s
-    segments = len(list(index_dir.glob("*.seg")))
-    print(f"build    {count:,} docs in {build_s:.1f}s = {rate:,.0f} docs/s (procs={args.procs}); "
-          f"index {size_mb:.1f} MB in {segments} segment(s)", flush=True)
+    if args.backend == "postgres":
+        index_dir = args.pg
+        gc.collect()
+        started = time.perf_counter()
+        count = index_dir.rebuild(documents)
+        build_s = time.perf_counter() - started
+        size_mb = index_dir.size_mb()
+        rate = count / build_s
+        print(f"build    {count:,} rows in {build_s:.1f}s = {rate:,.0f} docs/s (one process, "
+              f"analysis in Python, then VACUUM ANALYZE); table and indexes {size_mb:.1f} MB",
+              flush=True)
+    else:
+        index_dir = base / str(size)
+        if index_dir.exists():
+            shutil.rmtree(index_dir)
+        search.close_searchers()
+        gc.collect()
+        started = time.perf_counter()
+        count = search.rebuild(index_dir, documents, procs=args.procs)
+        build_s = time.perf_counter() - started
+        size_mb = dir_size_mb(index_dir)
+        rate = count / build_s
+        segments = len(list(index_dir.glob("*.seg")))
+        print(f"build    {count:,} docs in {build_s:.1f}s = {rate:,.0f} docs/s "
+              f"(procs={args.procs}); index {size_mb:.1f} MB in {segments} segment(s)",
+              flush=True)
     single = None
-    if args.procs > 1 and not args.no_single:  # for information: `flask listings reindex`'s default
+    if args.backend == "whoosh" and args.procs > 1 and not args.no_single:  # for information: `flask listings reindex`'s default
         single_dir = base / f"{size}-procs1"
         started = time.perf_counter()
         search.rebuild(single_dir, documents, procs=1)
@@ -216,10 +324,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --procs > 1, skip the extra single-process build")
     parser.add_argument("--keep", metavar="DIR", help="build the indexes in DIR and keep them")
     parser.add_argument("--seed", type=int, default=20261126, help="catalogue seed")
+    parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh",
+                        help="the search backend to measure (postgres: listings/pg_search.py in "
+                             "a scratch database on --database-url, dropped at the end)")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test"),
+        help="PostgreSQL server for --backend postgres (default $TEST_DATABASE_URL or "
+             "127.0.0.1:5432/test)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
-    print("Search benchmark (listings/search.py)")
+    print("Search benchmark (" + ("listings/pg_search.py, PostgreSQL" if args.backend == "postgres"
+                                   else "listings/search.py, Whoosh") + ")")
     for line in machine():
         print(line)
     print(f"load     {load()} (load average before the run)")
@@ -232,10 +348,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         base = Path(tempfile.mkdtemp(prefix="bench-search-"))
     started = time.perf_counter()
+    args.pg = PostgresIndex(args.database_url) if args.backend == "postgres" else None
     try:
         results = [bench_size(size, args, base) for size in sizes]
     finally:
         search.close_searchers()
+        if args.pg is not None:
+            args.pg.drop()
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     summary(results)

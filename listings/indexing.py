@@ -127,7 +127,7 @@ def _prepare_documents(session: Session) -> None:
         return
     backend = backend_module.current()
     if not backend.writes_in_transaction and _queue_enabled():
-        session.info[_PENDING] = ("queue", sorted(touched))  # a job reloads them after commit
+        _dispatch_reindex(sorted(touched))  # queued once this transaction commits
         return
     documents, removed = documents_for(session, touched)
     if backend.writes_in_transaction:
@@ -150,6 +150,19 @@ def documents_for(session: Session, ids) -> tuple[list[search.Document], list[in
     return documents, removed
 
 
+def _dispatch_reindex(ids: list[int]) -> None:
+    """Queue the job that rewrites these listings' documents. Dispatched inside the open
+    transaction, the queue enqueues it after the commit (nothing on rollback), and the job
+    reloads the listings as committed."""
+    from marketplace import jobs
+
+    try:
+        jobs.dispatch(REINDEX_JOB, *ids, key="search-index:" + hashlib.sha1(
+            ",".join(map(str, ids)).encode()).hexdigest()[:16])
+    except Exception:  # the database is the truth; `flask listings check-index` will show it
+        log.exception("could not queue the search index update of listings %s", ids)
+
+
 def _queue_enabled() -> bool:
     from marketplace import jobs
 
@@ -160,16 +173,6 @@ def _queue_enabled() -> bool:
 def _write_documents(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is None:
-        return
-    if pending[0] == "queue":
-        ids = pending[1]
-        try:
-            from marketplace import jobs
-
-            jobs.dispatch(REINDEX_JOB, *ids, key="search-index:" + hashlib.sha1(
-                ",".join(map(str, ids)).encode()).hexdigest()[:16])
-        except Exception:  # the database is the truth; `flask listings check-index` will show it
-            log.exception("could not queue the search index update of listings %s", ids)
         return
     backend, documents, removed = pending
     try:

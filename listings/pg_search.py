@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -41,7 +42,6 @@ RANK_WEIGHTS = "{%.4f,%.4f,%.4f,%.4f}" % tuple(
                                       search.TITLE_BOOST))
 RANK_NORMALIZATION = 1  # divide by 1 + log(document length): longer bodies count each word less
 MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses lexemes of 2 KiB and more
-MAX_POSITION = 16383  # positions above are stored as 16383
 SPELL_SIMILARITY = 0.5  # pg_trgm word similarity threshold of "did you mean" candidates
 
 
@@ -83,27 +83,42 @@ TABLE = SearchDocument.__table__
 
 # ---------------------------------------------------------------------------------------------
 # documents → rows
+@lru_cache(maxsize=100_000)
 def _lexeme(term: str) -> str | None:
+    """The quoted tsvector/tsquery form of a term (None: PostgreSQL cannot hold it)."""
+    term = (term or "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if not term or len(term.encode()) >= MAX_LEXEME_BYTES:
         return None
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+_POSITIONS = {weight: [f"{i}{weight}" for i in range(257)] for weight in "ABCD"}
+
+
 def tsvector_literal(parts) -> str:
-    """A tsvector literal of ``parts``: (weight letter, terms) in order; positions count on."""
-    positions: dict[str, list[str]] = {}
-    pos = 0
+    """A tsvector literal of ``parts``, (weight letter, terms) pairs: each occurrence of a term is
+    one position of the part's weight. ts_rank counts a lexeme's positions and weighs them, and
+    never looks at where they are (no phrase search here), so a lexeme's positions are simply
+    1, 2, 3, ... in the order of the parts (at most 256, PostgreSQL's limit)."""
+    weights: dict[str, list[tuple[str, int]]] = {}
     for weight, terms in parts:
-        for term in terms:
-            pos += 1
-            entries = positions.setdefault(term, [])
-            if len(entries) < 256:  # PostgreSQL keeps at most 256 positions per lexeme
-                entries.append(f"{min(pos, MAX_POSITION)}{weight}")
+        for term, count in Counter(terms).items():
+            found = weights.get(term)
+            if found is None:
+                weights[term] = [(weight, count)]
+            else:
+                found.append((weight, count))
     out = []
-    for term, entries in positions.items():
+    for term, counts in weights.items():
         lexeme = _lexeme(term)
-        if lexeme:
-            out.append(lexeme + ":" + ",".join(entries))
+        if lexeme is None:
+            continue
+        entries, start = [], 1
+        for weight, count in counts:
+            end = min(start + count, 257)
+            entries += _POSITIONS[weight][start:end]
+            start = end
+        out.append(f"{lexeme}:{','.join(entries)}")
     return " ".join(out)
 
 
@@ -129,13 +144,18 @@ def row_for(document: search.Document) -> dict:
     }
 
 
+@lru_cache(maxsize=1)
+def _upsert_statement():
+    statement = postgresql.insert(TABLE)
+    return statement.on_conflict_do_update(
+        index_elements=[TABLE.c.id],
+        set_={c.name: statement.excluded[c.name] for c in TABLE.columns if c.name != "id"})
+
+
 def _upsert(session: Session, rows: list[dict]) -> None:
-    for start in range(0, len(rows), 200):
-        statement = postgresql.insert(TABLE).values(rows[start:start + 200])
-        excluded = statement.excluded
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[TABLE.c.id],
-            set_={c.name: excluded[c.name] for c in TABLE.columns if c.name != "id"}))
+    """Insert or replace rows (one statement, executed for many rows: compiled once)."""
+    if rows:
+        session.execute(_upsert_statement(), rows)
 
 
 def write_documents(session: Session, documents, removed=()) -> None:
@@ -212,26 +232,39 @@ def _tsquery(literal: str):
     return sa.cast(sa.literal(literal, sa.Text), postgresql.TSQUERY)
 
 
+_BIG = 2**63 - 1
+
+
+def _number(value):
+    """A filter bound as a BIGINT PostgreSQL accepts (out-of-range bounds match as +/- infinity)."""
+    return sa.literal(max(-_BIG, min(int(value), _BIG)), sa.BigInteger)
+
+
+def _text(value) -> str:
+    return str(value).replace("\x00", "")
+
+
 def _filters(request: search.SearchRequest) -> list:
     c = TABLE.c
     where = []
     if request.kind:
-        where.append(c.kind == request.kind)
+        where.append(c.kind == _text(request.kind))
     if request.kinds is not None:
-        where.append(c.kind.in_(list(request.kinds)) if request.kinds else sa.false())
+        kinds = [_text(k) for k in request.kinds]
+        where.append(c.kind.in_(kinds) if kinds else sa.false())
     if request.district:
-        where.append(sa.or_(c.district_code == request.district,
-                            c.district_prefix == request.district))
+        district = _text(request.district)
+        where.append(sa.or_(c.district_code == district, c.district_prefix == district))
     if request.category:
-        where.append(c.category == request.category)
+        where.append(c.category == _text(request.category))
     if request.price_min is not None:
-        where.append(c.price_fen >= request.price_min)
+        where.append(c.price_fen >= _number(request.price_min))
     if request.price_max is not None:
-        where.append(c.price_fen <= request.price_max)
+        where.append(c.price_fen <= _number(request.price_max))
     if request.area_min is not None:
-        where.append(c.area_m2 >= request.area_min)
+        where.append(c.area_m2 >= _number(request.area_min))
     if request.area_max is not None:
-        where.append(c.area_m2 <= request.area_max)
+        where.append(c.area_m2 <= _number(request.area_max))
     if request.voucher is not None:
         where.append(c.accepts_vouchers.is_(bool(request.voucher)))
     return where
@@ -245,15 +278,15 @@ def _clamp(value, low: int, high: int) -> int:
 
 
 def _idf(session: Session, terms: list[str]) -> dict[str, float]:
-    """Whoosh's idf, log(N / (df + 1)) + 1, of each term over the whole table."""
-    total = session.execute(sa.select(sa.func.count()).select_from(TABLE)).scalar() or 0
+    """Whoosh's idf, log(N / (df + 1)) + 1, of each term over the whole table (one statement;
+    each count is a GIN index scan)."""
     if not terms:
         return {}
-    counts = session.execute(sa.select(*[
-        sa.func.count().filter(TABLE.c.text_tsv.op("@@")(_tsquery(_lexeme(t))))
-        for t in terms]).where(TABLE.c.text_tsv.op("@@")(_tsquery(
-            " | ".join(_lexeme(t) for t in terms))))).one()
-    return {t: math.log(total / (df + 1)) + 1 for t, df in zip(terms, counts, strict=True)}
+    counts = [sa.select(sa.func.count()).where(TABLE.c.text_tsv.op("@@")(
+        _tsquery(_lexeme(t)))).scalar_subquery() for t in terms]
+    total, *dfs = session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(TABLE).scalar_subquery(), *counts)).one()
+    return {t: math.log(max(total, 1) / (df + 1)) + 1 for t, df in zip(terms, dfs, strict=True)}
 
 
 def _score(session: Session, terms: list[str]):
@@ -265,8 +298,13 @@ def _score(session: Session, terms: list[str]):
     return sum(parts[1:], parts[0]) if parts else sa.literal(0.0)
 
 
-def _facets(session: Session, where: list) -> tuple[int, dict[str, dict[str, int]]]:
+def _facets(session: Session, where: list, wanted: bool = True
+            ) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of matching rows and (when ``wanted``) their facet counts."""
     c = TABLE.c
+    if not wanted:
+        return session.execute(sa.select(sa.func.count()).select_from(TABLE)
+                               .where(*where)).scalar() or 0, {}
     rows = session.execute(sa.select(c.kind, c.district_code, c.district_prefix, c.category,
                                      sa.func.count()).where(*where)
                            .group_by(c.kind, c.district_code, c.district_prefix, c.category)).all()
@@ -297,16 +335,16 @@ def search_documents(session: Session, request: search.SearchRequest) -> search.
         where.append(sa.false())
     if has_query:
         match = TABLE.c.text_tsv.op("@@")(_tsquery(query_literal))
-        total, facets = _facets(session, [*where, match])
+        total, facets = _facets(session, [*where, match], request.facets)
         if not total and parsed.relaxable:
             relaxed_literal = tsquery_of(parsed, True)
             if relaxed_literal:
                 relaxed = True
                 match = TABLE.c.text_tsv.op("@@")(_tsquery(relaxed_literal))
-                total, facets = _facets(session, [*where, match])
+                total, facets = _facets(session, [*where, match], request.facets)
         where.append(match)
     else:
-        total, facets = _facets(session, where)
+        total, facets = _facets(session, where, request.facets)
 
     if request.sort == "newest" or (not has_query and request.sort == "relevance"):
         order = [TABLE.c.published_ts.desc(), TABLE.c.id]
@@ -394,7 +432,7 @@ def suggest(session: Session, prefix: str, limit: int = 8,
             kinds: tuple[str, ...] | None = None) -> list[dict[str, str]]:
     """As ``search.suggest``: synonym terms, then listing titles starting with ``prefix``."""
     limit = _clamp(limit, 1, 50)
-    prefix = search.normalize(prefix or "").strip()[:40]
+    prefix = search.normalize(prefix or "").replace("\x00", "").strip()[:40]
     if not prefix:
         return []
     found = search.synonym_suggestions(prefix)

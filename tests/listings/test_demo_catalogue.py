@@ -173,13 +173,13 @@ def test_catalogue_only_uses_demo_organisations(db, loaded):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == len(codes)
 
 
-def test_every_published_listing_is_indexed(db, loaded, app):
+def test_every_published_listing_is_indexed(search_backend_name, db, loaded, app):
     report = check_index(db.session, app.config["SEARCH_INDEX_DIR"])
     assert report.ok, report
     assert report.published == loaded["published"] == report.indexed
 
 
-def test_refresh_restores_edited_listing(db, loaded, app):
+def test_refresh_restores_edited_listing(search_backend_name, db, loaded, app):
     listing = db.session.scalar(sa.select(Space).where(Space.area_m2 == 2400))
     listing.area_free_m2 = 100
     listing.archive(utcnow())

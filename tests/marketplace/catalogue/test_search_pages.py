@@ -1,4 +1,7 @@
-"""The search page and the listings API: filters, facets, highlighting, hostile input."""
+"""The search page and the listings API: filters, facets, highlighting, hostile input.
+
+Every test runs once per search backend (``whoosh``; ``postgres`` when the test database is
+PostgreSQL, skipped on SQLite)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,12 @@ from listings.models import Instrument, InstrumentCategory, Listing, Space, Spac
 from marketplace.extensions import utcnow
 from marketplace.organizations.models import OrganizationKind
 from tests.factories import make_organization, make_user
+from tests.listings.backends import SEARCH_BACKENDS, use_search_backend
+
+
+@pytest.fixture(params=SEARCH_BACKENDS, autouse=True)
+def search_backend_name(request, app):
+    yield from use_search_backend(request, app)
 
 
 def make_instrument(org, title_zh, *, title_en=None, summary_zh="", district="140403",
