@@ -149,6 +149,7 @@ class Config:
     REMEMBER_IDLE_TIMEOUT = timedelta(days=7)
     REMEMBER_ABSOLUTE_TIMEOUT = timedelta(days=30)
 
+    PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's method for new password hashes
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
 
     # Request size limits (ASVS 5.0 V5.2.1): uploads up to 16 MiB, ordinary forms 500 kB.
@@ -184,6 +185,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests that check rate limits switch it back on
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for thousands of test users; see auth.models
     REDIS_URL = None
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

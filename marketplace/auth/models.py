@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
@@ -64,7 +65,7 @@ class User(db.Model):
         return self.current_session_token
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, password_hash_method())
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
@@ -129,3 +130,12 @@ class UserSession(db.Model):
     def revoke(self, now: datetime | None = None) -> None:
         if self.revoked_at is None:
             self.revoked_at = now or utcnow()
+
+
+def password_hash_method() -> str:
+    """Werkzeug's hash method for new passwords: scrypt, unless the configuration says otherwise
+    (the test suite uses a cheap PBKDF2 so that thousands of test users do not cost minutes;
+    stored hashes name their method, so either kind is checked correctly)."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    return "scrypt"

@@ -19,7 +19,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import generate_password_hash
 
 from marketplace.audit import record_audit
-from marketplace.auth.models import SiteRole, User, UserSession, hash_token, normalize_email
+from marketplace.auth.models import (
+    SiteRole,
+    User,
+    UserSession,
+    hash_token,
+    normalize_email,
+    password_hash_method,
+)
 from marketplace.errors import DomainError, DuplicateEmailError, InvalidTokenError, NotAllowedError
 from marketplace.extensions import db, utcnow
 from marketplace.mail import send_mail
@@ -80,9 +87,13 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-@cache
 def _dummy_hash() -> str:
-    return generate_password_hash("not-a-real-password")
+    return _dummy_hash_for(password_hash_method())
+
+
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method)
 
 
 def start_session(user: User, *, remember: bool, ip_address=None, user_agent=None) -> str:

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from marketplace.audit import AuditEntry
 from marketplace.auth import operations
 from marketplace.auth.models import SiteRole, User, UserSession
+from marketplace.config import Config
 from marketplace.errors import DomainError, DuplicateEmailError, InvalidTokenError, NotAllowedError
 from marketplace.extensions import utcnow
 from tests.factories import DEFAULT_PASSWORD, make_admin, make_user
 
 
-def test_register_user_normalises_email_and_hashes_password(db):
+def test_register_user_normalises_email_and_hashes_password(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", Config.PASSWORD_HASH_METHOD)
     user = operations.register_user("  Zhang.Wei@Example.CN ", "张伟", "a long enough phrase")
     assert user.email == "zhang.wei@example.cn"
     assert user.password_hash.startswith("scrypt:")
