@@ -1,22 +1,25 @@
 """Load benchmark: the marketplace behind gunicorn under a realistic mix of 50 users (locust).
 
 Run from the repository root:  .venv/bin/python -m bench.load  [--workers 2,4] [--users 50]
-[--seconds 60] [--capacity-seconds 20] [--think 1,3] [--pg-url URL] [--keep]
+[--seconds 60] [--capacity-seconds 20] [--baseline-seconds 15] [--think 1,3] [--pg-url URL]
+[--keep]
 
 Builds a PostgreSQL scratch database (``CREATE DATABASE`` on ``--pg-url``, dropped at the end)
 with the real migrations, the Changzhi demo (``flask demo load``) and the search index
 (``flask listings reindex``), then for each worker count starts
 ``gunicorn --workers N wsgi:app`` on a free port (its own instance folder, search index and
-model folder; RUN_JOBS_IN_PROCESS=0, RATELIMIT_ENABLED=0) and runs three locust phases with
-``--users`` users:
+model folder; RUN_JOBS_IN_PROCESS=0, RATELIMIT_ENABLED=0) and runs locust phases:
 
-1. **mix, thinking users** (``--seconds``; each user waits ``--think`` seconds between pages):
-   60 % search (the benchmark catalogue's 1–3 term Chinese/English queries and the filters of the
-   search page: kind, district, voucher, sort, page 2), 25 % listing pages (every published demo
-   listing), 10 % the officer's dashboard (statistics pages, office home; signed in), 5 %
-   booking (an SME opens the booking form of a free slot of a bookable instrument and confirms it
-   with the form's CSRF token and request key; a slot someone took first is answered 400 with a
-   message: counted as "refused", not as an error). Latency figures come from this phase.
+0. **one user alone** (``--baseline-seconds``, no think time): the mix's service times without
+   queueing, to read the loaded figures against.
+1. **mix, thinking users** (``--users`` users, ``--seconds``; each user waits ``--think``
+   seconds between pages): 60 % search (the benchmark catalogue's 1–3 term Chinese/English
+   queries and the filters of the search page: kind, district, voucher, sort, page 2), 25 %
+   listing pages (every published demo listing a visitor may see), 10 % the officer's dashboard
+   (statistics pages, office home; signed in), 5 % booking (an SME opens the booking form of a
+   free slot of a bookable instrument and confirms it with the form's CSRF token and request
+   key; a slot someone took first is answered 400 with a message: counted as "refused", not as
+   an error). Latency figures come from this phase.
 2. **mix, no think time** (``--capacity-seconds``): the same mix as fast as the server answers.
 3. **trivial route, no think time** (``--capacity-seconds``): ``/healthz`` at the same
    concurrency. Phase 2's rps as a share of phase 3's is the "realistic pages vs a trivial route"
@@ -166,6 +169,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=int, default=60, help="phase 1 (thinking users)")
     parser.add_argument("--capacity-seconds", type=int, default=20, help="phases 2 and 3")
     parser.add_argument("--think", default="1,3", help="phase 1 think time range, seconds")
+    parser.add_argument("--baseline-seconds", type=int, default=15,
+                        help="phase 0 (one user, no think time)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
@@ -190,7 +195,9 @@ def main(argv=None) -> int:
         started = time.monotonic()
         scratch.prepare()
         plan = plan_world(scratch.url, workdir, booker=SME)
-        plan = {"searches": search_params(), "listings": [lid for lid, _k in plan["listings"]],
+        # enterprise needs are shown to members of verified organisations only: not to visitors
+        plan = {"searches": search_params(),
+                "listings": [lid for lid, kind in plan["listings"] if kind != "need"],
                 "slots": plan["slots"]}
         print(f"  data     demo: {len(plan['listings'])} published listings, "
               f"{len(plan['slots'])} bookable slots, {len(plan['searches'])} search variants; "
@@ -202,6 +209,9 @@ def main(argv=None) -> int:
                 plan["sme_cookies"] = sign_in_cookies(server.url, SME, 6)
                 print(f"\n== gunicorn --workers {count} (sync), {args.users} users; "
                       f"load {load_average()}")
+                alone = run_phase(server, plan, "mix", 1, args.baseline_seconds, (0, 0), workdir, "0")
+                print_table(f"phase 0: the mix, one user alone ({args.baseline_seconds} s): service "
+                            "times without queueing", summarize(alone), alone["outcomes"])
                 mix = run_phase(server, plan, "mix", args.users, args.seconds, think, workdir, "1")
                 mix_rows = summarize(mix)
                 print_table(f"phase 1: mix, thinking users ({args.seconds} s)", mix_rows,
