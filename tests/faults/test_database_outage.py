@@ -53,9 +53,11 @@ def outage_world(tmp_path_factory):
         plan = plan_world(scratch.url, workdir, booker=SME)
         yield cluster, scratch, plan
     finally:
-        if scratch is not None and cluster.is_running():
-            scratch.drop()
-        cluster.remove()
+        try:
+            if scratch is not None and cluster.is_running():
+                scratch.drop()
+        finally:
+            cluster.remove()  # stops it (it holds the scratch database) and deletes its folder
 
 
 def test_stopped_database_gives_503_with_a_message_and_the_app_recovers_by_itself(outage_world,
