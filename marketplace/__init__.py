@@ -24,6 +24,11 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    from marketplace.forms import install_form_guard
+    from marketplace.urls import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
+    install_form_guard()
     app.config.from_object(Config)
     if isinstance(config, Mapping):
         app.config.update(config)

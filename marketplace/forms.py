@@ -33,3 +33,34 @@ def refuse_on_form(form: FlaskForm, error: DomainError) -> int:
     db.session.rollback()
     apply_domain_error(form, error)
     return error.status_code
+
+
+def _form_fields_only(meta, form, formdata):
+    """Flask-WTF's formdata with each value where its field expects it: uploads only for file
+    fields, text only for the others, and no JSON body (an HTML form is never posted as JSON).
+
+    Flask-WTF merges ``request.files`` into the form data, so a file posted under a text
+    field's name reached its validators as a FileStorage (TypeError: no len(): a 500), and
+    ``ImmutableMultiDict(request.get_json())`` broke on a JSON list. Found by the form fuzz
+    (tests/hostile/test_form_fuzz.py)."""
+    from flask import request
+    from flask_wtf.form import _Auto, _is_submitted
+    from werkzeug.datastructures import MultiDict
+    from wtforms.fields import FileField, MultipleFileField
+
+    if formdata is not _Auto:
+        return formdata
+    if not _is_submitted() or not (request.form or request.files):
+        return None
+    file_fields = {field.name for field in form if isinstance(field, FileField | MultipleFileField)}
+    data = MultiDict([(key, value) for key, value in request.form.items(multi=True)
+                      if key not in file_fields])
+    for key, value in request.files.items(multi=True):
+        if key in file_fields:
+            data.add(key, value)
+    return data
+
+
+def install_form_guard() -> None:
+    """Called once by create_app: every FlaskForm reads its data through _form_fields_only."""
+    FlaskForm.Meta.wrap_formdata = _form_fields_only

@@ -27,6 +27,10 @@ def parse_yuan(text: str) -> int:
         raise MoneyFormatError("format")
     if amount < 0:
         raise MoneyFormatError("negative")
+    if amount and amount.adjusted() < -2:  # '1e-999999999' would underflow to 0 fen
+        raise MoneyFormatError("precision")
+    if amount.adjusted() > 15:  # '1e999999999': amount * 100 would raise decimal.Overflow
+        raise MoneyFormatError("too_large")
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise MoneyFormatError("precision")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from marketplace.urls import MAX_DATABASE_ID
+
 ERROR = {"$ref": "#/components/schemas/Error"}
+# an id in a path: larger ones answer 404 (marketplace.urls.DatabaseIdConverter)
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_DATABASE_ID}
 
 
 def _error_responses(*codes: int) -> dict:
@@ -17,6 +21,10 @@ def _param(name, schema, description, required=False, where="query"):
 
 def build_openapi() -> dict:
     from listings.models import ListingKind
+    from marketplace.catalogue.views import MAX_AREA_M2
+
+    PRICE = {"type": "integer", "minimum": 0, "maximum": 10**15}  # noqa: N806
+    AREA = {"type": "integer", "minimum": 0, "maximum": MAX_AREA_M2}  # noqa: N806
 
     listing_params = [
         _param("q", {"type": "string", "maxLength": 2000},
@@ -28,10 +36,10 @@ def build_openapi() -> dict:
                "A district (6 digits, includes its development zones) or zone code."),
         _param("category", {"type": "string"}, "Kind-specific category (instrument category, "
                "patent type or space type)."),
-        _param("price_min", {"type": "integer", "minimum": 0}, "Lowest price in fen."),
-        _param("price_max", {"type": "integer", "minimum": 0}, "Highest price in fen."),
-        _param("area_min", {"type": "integer", "minimum": 0}, "Smallest free area in m² (spaces)."),
-        _param("area_max", {"type": "integer", "minimum": 0}, "Largest free area in m² (spaces)."),
+        _param("price_min", PRICE, "Lowest price in fen."),
+        _param("price_max", PRICE, "Highest price in fen."),
+        _param("area_min", AREA, "Smallest free area in m² (spaces)."),
+        _param("area_max", AREA, "Largest free area in m² (spaces)."),
         _param("voucher", {"type": "string", "enum": ["1", "true"]},
                "Only instruments that accept innovation vouchers."),
         _param("sort", {"type": "string", "enum": ["relevance", "newest", "price"]}, "Order."),
@@ -54,7 +62,7 @@ def build_openapi() -> dict:
                               **_error_responses(400, 403, 429)}}},
             "/api/v1/listings/{listing_id}": {"get": {
                 "summary": "One published listing", "operationId": "getListing",
-                "parameters": [_param("listing_id", {"type": "integer", "minimum": 1}, "Listing id",
+                "parameters": [_param("listing_id", ID, "Listing id",
                                       True, "path")],
                 "responses": {"200": {"description": "the listing", "content": {
                     "application/json": {"schema": {"type": "object", "properties": {
@@ -77,7 +85,7 @@ def build_openapi() -> dict:
             "/api/v1/organizations/{organization_id}": {"get": {
                 "summary": "Public profile of a verified organisation",
                 "operationId": "getOrganization",
-                "parameters": [_param("organization_id", {"type": "integer", "minimum": 1},
+                "parameters": [_param("organization_id", ID,
                                       "Organisation id", True, "path")],
                 "responses": {"200": {"description": "the organisation"},
                               **_error_responses(404)}}},

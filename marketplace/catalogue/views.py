@@ -81,18 +81,23 @@ class NeedsHiddenError(NotAllowedError):
     code = "needs_hidden"
 
 
-def _int_arg(name: str, *, yuan: bool = False, strict: bool = False) -> int | None:
+MAX_AREA_M2 = 10**9  # the index stores areas in 32 bits: a larger filter was a 500 (schemathesis)
+
+
+def _int_arg(name: str, *, yuan: bool = False, strict: bool = False,
+             maximum: int = 10**15) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
     try:
         value = parse_yuan(raw) if yuan else int(raw)
-        if value < 0 or value > 10**15:
+        if value < 0 or value > maximum:
             raise ValueError
         return value
     except (MoneyFormatError, ValueError):
         if strict:
-            raise BadFilterError(f"'{name}' must be a whole number of zero or more", name) from None
+            raise BadFilterError(f"'{name}' must be a whole number from 0 to {maximum}",
+                                 name) from None
         return None
 
 
@@ -130,7 +135,8 @@ def search_request_from_args(*, api: bool) -> search.SearchRequest:
         category=(request.args.get("category") or None),
         price_min=_int_arg("price_min" + price_suffix, yuan=not api, strict=api),
         price_max=_int_arg("price_max" + price_suffix, yuan=not api, strict=api),
-        area_min=_int_arg("area_min", strict=api), area_max=_int_arg("area_max", strict=api),
+        area_min=_int_arg("area_min", strict=api, maximum=MAX_AREA_M2),
+        area_max=_int_arg("area_max", strict=api, maximum=MAX_AREA_M2),
         voucher=True if voucher in ("1", "true", "on") else None,
         sort=sort, page=min(page, 1000), per_page=min(per_page, 100),
     )
