@@ -1,7 +1,11 @@
-"""Fixtures of the jobs tests: a real Redis (db 9 of 127.0.0.1:6379, emptied before and after
-each test; nothing else uses it) and the app switched to the queue for one test."""
+"""Fixtures of the jobs tests: a real Redis (db 9 of 127.0.0.1:6379) and the app switched to the
+queue for one test. Each test gets its own tag — the queue prefix, the cache and rate-limit key
+prefixes — and deletes only the keys carrying it (and its RQ jobs), so that two runs of the suite
+at once (SQLite and PostgreSQL, or pytest-xdist) never see each other's queues."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 import redis
@@ -16,24 +20,39 @@ def _reachable() -> bool:
         return False
 
 
+def _delete_tagged(client: redis.Redis, tag: str) -> None:
+    doomed = list(client.scan_iter(match=f"*{tag}*", count=1000))
+    for key in client.scan_iter(match="rq:job:*", count=1000):
+        origin = client.hget(key, "origin")
+        if origin and origin.decode().startswith(tag):
+            doomed.append(key)
+            job_id = key.decode().removeprefix("rq:job:")
+            doomed += list(client.scan_iter(match=f"rq:*{job_id}*", count=1000))
+    if doomed:
+        client.delete(*set(doomed))
+
+
 @pytest.fixture
-def redis_db():
+def redis_db(app):
+    """The Redis client; ``client.tag`` prefixes every key of this test."""
     if not _reachable():
         pytest.skip("no Redis at 127.0.0.1:6379")
     client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
+    client.tag = f"czxt{uuid.uuid4().hex[:10]}"
+    saved = app.config.get("JOBS_QUEUE_PREFIX")
+    app.config["JOBS_QUEUE_PREFIX"] = client.tag
     yield client
-    client.flushdb()
+    app.config["JOBS_QUEUE_PREFIX"] = saved
+    _delete_tagged(client, client.tag)
     client.close()
 
 
 @pytest.fixture
 def queue_on(app, db, redis_db):
     """REDIS_URL set for this test: dispatch enqueues; retries without waiting."""
-    keys = ("REDIS_URL", "JOBS_RETRY_INTERVALS", "JOBS_MAX_RETRIES", "JOBS_QUEUE_PREFIX")
+    keys = ("REDIS_URL", "JOBS_RETRY_INTERVALS", "JOBS_MAX_RETRIES")
     saved = {key: app.config.get(key) for key in keys}
-    app.config.update(REDIS_URL=REDIS_URL, JOBS_RETRY_INTERVALS="0", JOBS_MAX_RETRIES=2,
-                      JOBS_QUEUE_PREFIX="czxtest")
+    app.config.update(REDIS_URL=REDIS_URL, JOBS_RETRY_INTERVALS="0", JOBS_MAX_RETRIES=2)
     yield redis_db
     app.config.update(saved)
     cached = app.extensions.pop("jobs_redis", None)
@@ -44,7 +63,7 @@ def queue_on(app, db, redis_db):
 @pytest.fixture
 def work(app, queue_on):
     """Run every waiting job in this process (an RQ SimpleWorker in burst mode); returns how
-    many jobs it ran."""
+    many jobs ended (finished or failed for good)."""
     from rq import SimpleWorker
     from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
@@ -56,7 +75,8 @@ def work(app, queue_on):
 
     def run() -> int:
         before = done()
-        worker = SimpleWorker(queue.queues(app), connection=queue.redis_for(app))
+        worker = SimpleWorker(queue.queues(app), connection=queue.redis_for(app),
+                              name=f"{queue_on.tag}-{uuid.uuid4().hex[:6]}")
         worker.work(burst=True, logging_level="WARNING")
         return done() - before
 

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[3]
 LOGIN_TWICE = textwrap.dedent("""
     import json, sys
     from marketplace import create_app
-    url, storage, index_dir, model_dir = sys.argv[1:5]
+    url, storage, index_dir, model_dir, prefix = sys.argv[1:6]
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": storage,
-                      "RATELIMIT_KEY_PREFIX": "czxtest-limits", "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_KEY_PREFIX": prefix, "RATELIMIT_ENABLED": True,
                       "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute", "LOGIN_LIMIT_PER_IP": "100 per minute",
                       "WTF_CSRF_ENABLED": False, "TESTING": True, "SECRET_KEY": "limits-test",
                       "RUN_JOBS_IN_PROCESS": False, "SEARCH_INDEX_DIR": index_dir,
@@ -38,7 +38,8 @@ def _login_twice(tmp_path, database_url, storage: str, app) -> list[int]:
     script.write_text(LOGIN_TWICE)
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path / "instance"), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, str(script), database_url, storage,
-                           app.config["SEARCH_INDEX_DIR"], app.config["MODEL_DIR"]],
+                           app.config["SEARCH_INDEX_DIR"], app.config["MODEL_DIR"],
+                           app.config["JOBS_QUEUE_PREFIX"] + "-limits"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -50,13 +51,15 @@ def test_rate_limits_are_shared_by_two_processes_on_redis(app, db, redis_db, tmp
     second = _login_twice(tmp_path, database_url, REDIS_URL, app)
     assert 429 not in first
     assert second[-1] == 429  # the third attempt for the account, counted across processes
-    assert redis_db.keys("*czxtest-limits*")  # (with memory:// each process would count alone)
+    assert redis_db.keys(f"*{redis_db.tag}-limits*")  # (with memory:// each process would count alone)
 
 
 @pytest.fixture
 def redis_cache(app, redis_db):
-    saved = {key: app.config.get(key) for key in ("CACHE_TYPE", "CACHE_REDIS_URL", "REDIS_URL")}
-    app.config.update(CACHE_TYPE=None, CACHE_REDIS_URL=None, REDIS_URL=REDIS_URL)
+    keys = ("CACHE_TYPE", "CACHE_REDIS_URL", "REDIS_URL", "CACHE_KEY_PREFIX")
+    saved = {key: app.config.get(key) for key in keys}
+    app.config.update(CACHE_TYPE=None, CACHE_REDIS_URL=None, REDIS_URL=REDIS_URL,
+                      CACHE_KEY_PREFIX=f"{redis_db.tag}:cache:")
     init_cache(app)
     yield redis_db
     app.config.update(saved)
@@ -70,7 +73,11 @@ def test_the_cache_is_shared_by_two_app_instances(app, db, redis_cache, instance
     with app.app_context():
         assert remember("test:figures", {"district": "140403"}, lambda: {"listings": 3}) == \
             {"listings": 3}
+    # (RATELIMIT_STORAGE_URI: the limiter is one object per process; left to REDIS_URL, `other`
+    # would re-bind the test session's limiter to Redis)
     other = create_app({"TESTING": True, "SECRET_KEY": "x", "REDIS_URL": REDIS_URL,
+                        "RATELIMIT_STORAGE_URI": "memory://",
+                        "CACHE_KEY_PREFIX": app.config["CACHE_KEY_PREFIX"],
                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                         "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
                         "MODEL_DIR": app.config["MODEL_DIR"], "RUN_JOBS_IN_PROCESS": False})
@@ -79,7 +86,7 @@ def test_the_cache_is_shared_by_two_app_instances(app, db, redis_cache, instance
             {"listings": 3}  # computed by the first instance
         assert remember("test:figures", {"district": "140402"}, lambda: {"listings": 5}) == \
             {"listings": 5}  # other parameters, other entry
-    assert redis_cache.keys("czx:cache:test:figures:*")
+    assert redis_cache.keys(f"{redis_cache.tag}:cache:test:figures:*")
     init_cache(app)  # `other` re-bound the shared extension; bind it to the test app again
 
 
