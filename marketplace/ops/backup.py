@@ -125,7 +125,9 @@ def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
-    uri = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # URL.set() ignores None, so the password is dropped with the tuple's _replace
+    uri = parsed.set(drivername="postgresql")._replace(password=None) \
+        .render_as_string(hide_password=False)
     return uri, env
 
 
@@ -141,11 +143,11 @@ def pg_restore_command(url: str, source: Path) -> tuple[list[str], dict[str, str
             "--exit-on-error", f"--dbname={uri}", str(source)], env
 
 
-def _run(command: list[str], env: dict[str, str]) -> None:
+def _run(command: list[str], env: dict[str, str], shown: list[str] | None = None) -> None:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not on PATH: install the PostgreSQL client tools "
                           f"(Debian/Ubuntu: apt-get install postgresql-client) or run:\n  "
-                          + " ".join(command))
+                          + " ".join(shown or command))
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed ({result.returncode}): {result.stderr.strip()}")
@@ -159,7 +161,7 @@ def backup_postgres(url: str, destination: Path, *, overwrite: bool = False) -> 
     temp = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     command, env = pg_dump_command(url, temp)
     try:
-        _run(command, env)
+        _run(command, env, shown=pg_dump_command(url, destination)[0])
         os.replace(temp, destination)
     finally:
         temp.unlink(missing_ok=True)

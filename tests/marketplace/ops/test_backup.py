@@ -132,3 +132,18 @@ def test_postgres_dump_and_restore_keep_the_same_ledger(app, db, ledger_activity
         assert "ledger verify: OK — 7 transfers" in verified.output
     finally:
         pg_server.drop(scratch)
+
+
+def test_without_pg_dump_the_command_says_what_to_install_and_run(monkeypatch, tmp_path):
+    from marketplace.ops import backup
+
+    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    with pytest.raises(backup.BackupError) as refused:
+        backup.create_backup("postgresql+psycopg://czx:pw@db.internal:5432/marketplace",
+                             tmp_path / "m.dump")
+    message = str(refused.value)
+    assert "postgresql-client" in message
+    assert "pg_dump --format=custom" in message
+    assert "--dbname=postgresql://czx@db.internal:5432/marketplace" in message  # no password
+    assert f"--file={tmp_path / 'm.dump'}" in message
+    assert not (tmp_path / "m.dump").exists()

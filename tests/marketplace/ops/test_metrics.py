@@ -143,3 +143,24 @@ def test_a_scrape_refreshes_a_stale_figure_in_the_background(app, client):
     text = scrape(client)
     assert sample(text, "ledger_verify_ok") == 1
     assert sample(text, "ledger_verify_breaks") == 0
+
+
+def test_behind_a_trusted_proxy_client_addresses_come_from_x_forwarded_for(instance_path,
+                                                                           database_url):
+    from flask import request
+
+    from tests.marketplace.ops.helpers import app_on
+
+    app = app_on(database_url, TRUSTED_PROXIES=1)
+    seen = {}
+
+    @app.get("/_test/remote")
+    def remote():
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/_test/remote", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 200
+    assert seen["addr"] == "203.0.113.7"
+    # nginx on the same machine relays a public request: not a loopback caller for /metrics
+    assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 404
