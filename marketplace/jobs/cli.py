@@ -32,9 +32,25 @@ def worker_command(burst, simple, name):
     from marketplace.jobs import queue
 
     app = _app_with_queue()
+    _check_database()
     worker_class = SimpleWorker if simple else Worker
     worker = worker_class(queue.queues(app), connection=queue.redis_for(app), name=name)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+def _check_database() -> None:
+    """Fail at start, not at the first job, when the database is unreachable. (The pooled
+    connection this leaves is not reused by the forked work horses: see queue.perform.)"""
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        raise click.ClickException(f"database unreachable: {exc.__class__.__name__}") from None
+    finally:
+        db.session.remove()
 
 
 @jobs_group.command("scheduler")

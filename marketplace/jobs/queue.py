@@ -135,7 +135,7 @@ def _forget_marker(connection, app, key: str, job_id: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # running
 _worker_app = None
-_engine_pid: int | None = None
+_forked = False  # set in a child process (RQ's work horse) until its pool has started over
 
 
 def worker_app():
@@ -177,12 +177,19 @@ def perform(target: str, args: list, kwargs: dict, key: str | None = None):
 
 def _fresh_connections_after_fork(db) -> None:
     """RQ's worker forks a work horse per job: connections inherited from the parent are not
-    ours to use (SQLAlchemy's rule for forked processes), so the pool starts over."""
-    global _engine_pid
-    if _engine_pid != os.getpid():
-        if _engine_pid is not None:
-            db.engine.dispose(close=False)
-        _engine_pid = os.getpid()
+    ours to use (SQLAlchemy's rule for forked processes), so the child's pool starts over."""
+    global _forked
+    if _forked:
+        db.engine.dispose(close=False)
+        _forked = False
+
+
+def _mark_forked() -> None:
+    global _forked
+    _forked = True
+
+
+os.register_at_fork(after_in_child=_mark_forked)
 
 
 @contextmanager
