@@ -7,8 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Endpoints /readyz and /metrics (and /healthz exempt from limits); request ids and the access log; request metrics;
-    ``flask backup``; the proxy fix when TRUSTED_PROXIES is set."""
+    """Endpoints /readyz and /metrics (and /healthz exempt from limits); request ids and the
+    access log; request metrics; ``flask backup``; the proxy fix when TRUSTED_PROXIES is set."""
     from marketplace.ops.backup import backup_group
     from marketplace.ops.logs import register_request_logging
     from marketplace.ops.metrics import register_request_metrics, wrap_ledger_verify_command
