@@ -10,7 +10,10 @@ Each is idempotent — a job run twice has the effect of one:
 - digests: one per organisation and ISO week (``digest_sent`` unique row);
 - retraining: only when the newest artifact is older than MATCHING_RETRAIN_HOURS, one trainer at a
   time (a Redis lock across hosts, the lock file in MODEL_DIR on one host);
-- integrity scan: signals are upserted by their natural key (a second scan adds nothing).
+- integrity scan: signals are upserted by their natural key (a second scan adds nothing);
+- lost mail: outbox rows still ``queued`` and never attempted a while after they were written
+  (their enqueue failed: Redis was down at the commit) get their delivery job again; delivery
+  itself sends only while the row is ``queued``.
 
 With a queue, each also takes a Redis lock named after itself: if another worker is running the
 same job, this run does nothing and says so.
@@ -19,6 +22,7 @@ same job, this run does nothing and says so.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -109,3 +113,23 @@ def scan_integrity() -> dict | str:
         counts = scan(db.session, utcnow())
         db.session.commit()
         return counts
+
+
+LOST_MAIL_AFTER = timedelta(minutes=2)
+
+
+def requeue_lost_mail() -> int:
+    """Dispatch delivery again for messages whose job never ran; returns how many."""
+    import sqlalchemy as sa
+
+    from marketplace.jobs import dispatch
+    from marketplace.mail import OutboxMessage, OutboxStatus
+
+    ids = list(db.session.scalars(sa.select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.error.is_(None),
+        OutboxMessage.created_at <= utcnow() - LOST_MAIL_AFTER).order_by(OutboxMessage.id)
+        .limit(1000)))
+    db.session.rollback()  # read only: dispatch enqueues at once, outside a transaction
+    for message_id in ids:
+        dispatch("marketplace.mail:deliver_queued", message_id, key=f"mail:{message_id}")
+    return len(ids)

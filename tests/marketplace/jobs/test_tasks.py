@@ -207,3 +207,23 @@ def test_outbox_row_is_the_only_record(app, queue_on, work):
     assert work() == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status == OutboxStatus.LOGGED)) == 2
+
+
+def test_mail_whose_enqueue_was_lost_is_dispatched_again_once(app, queue_on, work, outbox,
+                                                              monkeypatch):
+    from marketplace.jobs import queue, tasks
+
+    monkeypatch.setattr(queue, "enqueue", lambda *a, **k: (_ for _ in ()).throw(
+        ConnectionError("Redis is down")))
+    send_mail("someone@example.cn", "主题", "正文")
+    db.session.commit()  # the enqueue fails after the commit; the row stays queued
+    monkeypatch.undo()
+    assert jobs.queue_depths()["default"] == 0
+    assert tasks.requeue_lost_mail() == 0  # too recent: its job may still be on its way
+    monkeypatch.setattr(tasks, "utcnow", lambda: utcnow() + timedelta(minutes=3))
+    assert tasks.requeue_lost_mail() == 1
+    assert tasks.requeue_lost_mail() == 1  # the same job, still waiting: not a second one
+    assert jobs.queue_depths()["default"] == 1
+    work()
+    assert [m.status for m in outbox()] == [OutboxStatus.LOGGED]
+    assert tasks.requeue_lost_mail() == 0
