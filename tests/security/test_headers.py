@@ -9,6 +9,10 @@ import pytest
 
 from marketplace.config import PROJECT_ROOT
 from tests.security.helpers import quick_user, sign_in
+from tests.security.scripted_figures import scripted_figure
+
+_figure = scripted_figure(
+    "S6", "S6 headers (CSP object-src, base-uri, frame-ancestors; HSTS, nosniff, Referrer-Policy on pages, errors, redirects and static files; no inline script): responses missing a header")
 
 TEMPLATES = PROJECT_ROOT / "templates"
 

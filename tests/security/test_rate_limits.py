@@ -24,6 +24,10 @@ from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
 from tests.security.conftest import IsolatedClient
 from tests.security.helpers import PASSWORD, error_page_message, quick_user
+from tests.security.scripted_figures import scripted_figure
+
+_figure = scripted_figure(
+    "S4", "S4 rate limits (failed logins per account and per address, sensitive posts, Retry-After): limits not answering 429")
 
 
 @pytest.fixture(scope="module")

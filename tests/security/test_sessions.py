@@ -28,6 +28,10 @@ from tests.security.helpers import (
     redirects_to_login,
     sign_in,
 )
+from tests.security.scripted_figures import scripted_figure
+
+_figure = scripted_figure(
+    "S2", "S2 sessions (rotation, logout and replayed cookies, password change and reset, deactivation, idle and absolute timeouts, remember-me, cookie flags): sessions surviving or cookie flags missing")
 
 SESSION = "session"
 REMEMBER = "remember_token"

@@ -1,0 +1,31 @@
+"""Figure lines for the scripted security rows (RELIABILITY.md §6: S2 sessions, S4 rate limits,
+S6 headers). Their tests are fixed scenarios with no counter of their own, so the figure is the
+count of failed checks (each a session surviving, a limit not answering 429, a header missing)
+out of the tests run, with their time. A module opts in with
+
+    _figure = scripted_figure("S2", "S2 sessions (...): sessions surviving or flags missing")
+
+The line goes to the security figures (tests/figures.py) as a ready line."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+
+def scripted_figure(row: str, text: str):
+    @pytest.fixture(autouse=True)
+    def _scripted_figure(request, figures):
+        started = time.perf_counter()
+        failed_before = request.session.testsfailed
+        yield
+        # the call phase has been reported by now: a failure is already in testsfailed
+        counts = figures[f"{row} scripted"]
+        counts["tests"] += 1
+        counts["failed"] += request.session.testsfailed - failed_before
+        counts["ms"] += int((time.perf_counter() - started) * 1000)
+        figures[row] = (f"{text}: {counts['failed']} [{counts['tests']} tests; seed none "
+                        f"(fixed cases), elapsed {counts['ms'] / 1000:.1f}s]")
+
+    return _scripted_figure
