@@ -164,3 +164,36 @@ def test_behind_a_trusted_proxy_client_addresses_come_from_x_forwarded_for(insta
     assert seen["addr"] == "203.0.113.7"
     # nginx on the same machine relays a public request: not a loopback caller for /metrics
     assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 404
+
+
+MULTIPROCESS_SCRIPT = """
+from marketplace import create_app
+from marketplace.config import TestConfig
+
+app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                  "SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None})
+client = app.test_client()
+for _ in range(3):
+    client.get("/healthz")
+print(client.get("/metrics").get_data(as_text=True))
+"""
+
+
+def test_multiprocess_mode_sums_the_samples_of_every_process(tmp_path, instance_path):
+    """Two processes (as two gunicorn workers) write into PROMETHEUS_MULTIPROC_DIR; the second
+    one's /metrics counts the first one's requests too."""
+    import os
+    import subprocess
+    import sys
+
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory),
+           "INSTANCE_PATH": str(instance_path)}
+    outputs = [subprocess.run([sys.executable, "-c", MULTIPROCESS_SCRIPT], env=env, check=True,
+                              capture_output=True, text=True, timeout=120).stdout
+               for _ in range(2)]
+    labels = {"method": "GET", "route": "main.healthz", "status": "200"}
+    assert sample(outputs[0], "http_request_duration_seconds_count", **labels) == 3
+    assert sample(outputs[1], "http_request_duration_seconds_count", **labels) == 6
+    assert list(directory.glob("histogram_*.db"))
