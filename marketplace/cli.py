@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from marketplace.extensions import db
@@ -105,8 +106,12 @@ def register_commands(app: Flask) -> None:
         """Check the ledger's invariants over committed data; exit 1 on any break."""
         from marketplace.checks import ALL_CHECKS
         from marketplace.ledger.queries import verify_committed
+        from marketplace.ops.metrics import record_ledger_verify
 
         report = verify_committed(db.engine, ALL_CHECKS)
+        with contextlib.suppress(OSError):  # the figure /metrics shows (ledger_verify_ok)
+            record_ledger_verify(current_app.instance_path, ok=report.ok,
+                                 breaks=len(report.breaks), transfers=report.transfers)
         click.echo(report.verdict())
         if len(report.breaks) > 10:  # the verdict shows the first ten
             for item in report.breaks:

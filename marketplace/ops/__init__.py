@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     access log; request metrics; ``flask backup``; the proxy fix when TRUSTED_PROXIES is set."""
     from marketplace.ops.backup import backup_group
     from marketplace.ops.logs import register_request_logging
-    from marketplace.ops.metrics import register_request_metrics, wrap_ledger_verify_command
+    from marketplace.ops.metrics import register_request_metrics
     from marketplace.ops.views import bp, exempt_liveness
 
     if app.testing:  # no background ledger verify racing the fixtures' truncation; tests opt in
@@ -21,7 +21,6 @@ def init_app(app: Flask) -> None:
     register_request_logging(app)
     register_request_metrics(app)
     app.cli.add_command(backup_group)
-    wrap_ledger_verify_command(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -182,30 +182,6 @@ def maybe_refresh_ledger_verify(app: Flask, state: dict | None) -> threading.Thr
         return _refresh_thread
 
 
-def wrap_ledger_verify_command(app: Flask) -> None:
-    """Make ``flask ledger verify`` record its outcome for /metrics (exit 0: OK, else broken)."""
-    group = app.cli.commands.get("ledger") if hasattr(app.cli, "commands") else None
-    command = getattr(group, "commands", {}).get("verify") if group is not None else None
-    if command is None or getattr(command.callback, "records_for_metrics", False):
-        return
-    original = command.callback
-
-    def verify_and_record(*args, **kwargs):
-        try:
-            result = original(*args, **kwargs)
-        except SystemExit as exit_:
-            with contextlib.suppress(OSError):
-                record_ledger_verify(current_app.instance_path, ok=exit_.code in (0, None))
-            raise
-        with contextlib.suppress(OSError):
-            record_ledger_verify(current_app.instance_path, ok=True)
-        return result
-
-    verify_and_record.records_for_metrics = True
-    verify_and_record.__doc__ = original.__doc__
-    command.callback = verify_and_record
-
-
 # ---------------------------------------------------------------------------------------------
 # the scrape
 class ScrapeCollector:
