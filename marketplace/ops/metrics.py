@@ -21,7 +21,6 @@ Without it each process has its own plain registry (fine for one process).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
