@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from marketplace import create_app
 from marketplace.config import TestConfig, normalize_database_url
 from marketplace.extensions import db as _db
 from marketplace.extensions import limiter
+from tests import figures
 
 PG_SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 BACKEND = "postgresql" if PG_SERVER_URL else "sqlite"
@@ -32,7 +34,21 @@ def pytest_report_header(config):
     return f"database backend: {BACKEND}"
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """A pytest-xdist worker sends its figures to the controlling process."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["figures"] = figures.export()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controlling process of pytest-xdist merges a finished worker's figures."""
+    figures.merge(getattr(node, "workeroutput", {}).get("figures", {}))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    figures.print_summary(terminalreporter)
     stats = terminalreporter.stats
     counts = {key: len([r for r in stats.get(key, []) if getattr(r, "when", "call") == "call"])
               for key in ("passed", "failed", "skipped", "error")}
@@ -40,6 +56,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         f"backend {BACKEND}: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['skipped']} skipped, {len(stats.get('error', []))} errors"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite in the test process: commits reach the write-ahead log without an fsync each
+# (synchronous=NORMAL, which in WAL mode survives a crashed process, only not a power cut; the
+# tests kill connections and processes, never the machine). The app's own connections in
+# production and in the servers the browser and fault tests start keep SQLite's default (FULL).
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_without_fsync_per_commit(dbapi_connection, connection_record):
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,6 +188,12 @@ def app(database_url, instance_path):
         _db.engine.dispose()
 
 
+@cache
+def sorted_tables() -> tuple[sa.Table, ...]:
+    """Every table, parents first (``MetaData.sorted_tables`` sorts again on every access)."""
+    return tuple(_db.metadata.sorted_tables)
+
+
 def _truncate_all() -> None:
     """Empty every table. DELETE in dependency order: on the small tables of a test it is much
     faster than TRUNCATE on PostgreSQL (which rewrites every table).
@@ -167,7 +202,7 @@ def _truncate_all() -> None:
     off inside this transaction and on again before it commits (PostgreSQL: DISABLE/ENABLE TRIGGER
     USER; SQLite: DROP and re-CREATE from their stored SQL). Other connections never see them off;
     it needs the table owner's rights, and the schema itself has no switch."""
-    tables = [t.name for t in _db.metadata.sorted_tables]
+    tables = [t.name for t in sorted_tables()]
     with _db.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite opens none before DDL

@@ -10,13 +10,22 @@ client, to the next: an anonymous client asking for /dashboard after another cli
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import pytest
 from flask.testing import FlaskClient
 
-# One-line figures the tests report; printed once at the end of the run.
-FIGURES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+from tests.figures import store
+
+# One-line figures the tests report; printed once at the end of the run (tests/figures.py).
+FIGURES: dict[str, dict[str, int]] = store("security")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (--dist loadgroup) every security test runs in one worker, so that the
+    counters behind the S-figures are never split between processes."""
+    here = str(config.rootpath / "tests" / "security")
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.xdist_group("security"))
 
 
 class IsolatedClient(FlaskClient):
@@ -85,50 +94,3 @@ def _truncate_after_package(app):
 @pytest.fixture
 def figures():
     return FIGURES
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not FIGURES:
-        return
-    lines = []
-    matrix = FIGURES.get("authz_matrix")
-    if matrix:
-        lines.append(
-            f"S1 authz matrix: {matrix['cells']} cells ({matrix['rows']} rows x "
-            f"{matrix['personas']} personas), unexpected cells: {matrix['unexpected']}"
-            + (
-                f" (and {matrix['known_bug']} in rows xfailed for reported app bugs)"
-                if matrix["known_bug"]
-                else ""
-            )
-        )
-    redirects = FIGURES.get("open_redirect")
-    if redirects:
-        lines.append(
-            f"S5 open redirect: {redirects['refused']}/{redirects['payloads']} payloads "
-            f"refused by is_safe_redirect, {redirects['login_flow']} checked through "
-            f"login, {redirects['language']} through /language, "
-            f"{redirects['accepted']} safe targets accepted"
-        )
-    csrf = FIGURES.get("csrf")
-    if csrf:
-        lines.append(
-            f"S3 CSRF: {csrf['refused']}/{csrf['post_routes']} POST routes refused "
-            f"without a token, exempt routes: {csrf['exempt']}"
-        )
-    xss = FIGURES.get("xss")
-    if xss:
-        lines.append(
-            f"S7 XSS: {xss['pages']} page renders checked for {xss['payloads']} "
-            f"payloads, raw payloads found: {xss['raw']}"
-        )
-    limits = FIGURES.get("bad_input")
-    if limits:
-        lines.append(
-            f"S8 bad input: {limits['cases']} cases, server errors: {limits['errors']}, "
-            f"cases that wrote rows: {limits['writes']}"
-        )
-    if lines:
-        terminalreporter.write_sep("-", "security figures")
-        for line in lines:
-            terminalreporter.write_line(line)

@@ -22,6 +22,7 @@ from werkzeug.security import generate_password_hash
 from marketplace.auth.models import SiteRole, User
 from marketplace.extensions import db
 from marketplace.organizations.models import VerificationStatus
+from tests.conftest import sorted_tables
 from tests.factories import make_organization, unique_credit_code
 
 PASSWORD = "quiet lantern orchard 4721"
@@ -139,13 +140,13 @@ def snapshot() -> dict[str, str]:
     """A fingerprint of every table's committed contents, read in one query."""
     with db.engine.connect() as conn:
         row = conn.exec_driver_sql(_snapshot_sql(conn.dialect.name)).one()
-    return dict(zip([t.name for t in db.metadata.sorted_tables], row, strict=True))
+    return dict(zip([t.name for t in sorted_tables()], row, strict=True))
 
 
 @cache
 def _snapshot_sql(dialect: str) -> str:
     parts = []
-    for table in db.metadata.sorted_tables:
+    for table in sorted_tables():
         name = f'"{table.name}"'
         if dialect == "postgresql":
             parts.append(
@@ -164,7 +165,7 @@ def snapshot_rows() -> dict[str, list[tuple]]:
     """Every table's committed rows, by primary key (for tests that read values)."""
     result = {}
     with db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
+        for table in sorted_tables():
             rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns))
             result[table.name] = [tuple(row) for row in rows]
     return result
@@ -174,7 +175,7 @@ def row_counts() -> dict[str, int]:
     with db.engine.connect() as conn:
         return {
             t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-            for t in db.metadata.sorted_tables
+            for t in sorted_tables()
         }
 
 
@@ -190,7 +191,7 @@ def clear_tables() -> None:
     with db.engine.begin() as conn:
         moved = conn.exec_driver_sql("SELECT count(*) FROM ledger_transfers").scalar()
         if not moved:
-            for table in reversed(db.metadata.sorted_tables):
+            for table in reversed(sorted_tables()):
                 conn.execute(table.delete())
     if moved:
         from tests.conftest import _truncate_all
@@ -327,7 +328,7 @@ def dump_rows() -> dict[str, list[dict]]:
                 dict(row._mapping)
                 for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
             ]
-            for table in db.metadata.sorted_tables
+            for table in sorted_tables()
         }
 
 
@@ -336,12 +337,12 @@ def restore_rows(rows: dict[str, list[dict]]) -> None:
     past them). Inserts pass the ledger's append-only guards; the balances are stored values."""
     db.session.remove()
     with db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
+        for table in sorted_tables():
             if rows[table.name]:
                 conn.execute(table.insert(), rows[table.name])
         if conn.dialect.name != "postgresql":
             return
-        for table in db.metadata.sorted_tables:
+        for table in sorted_tables():
             columns = [c for c in table.primary_key.columns if c.autoincrement is not False]
             if len(columns) == 1 and rows[table.name] and isinstance(columns[0].type, sa.Integer):
                 name, column = table.name, columns[0].name

@@ -20,33 +20,14 @@ from marketplace.bookings.models import OPEN, SLOT_HOLDING, Booking, BookingHold
 from marketplace.extensions import db
 from marketplace.ledger.models import HoldStatus, LedgerTransfer, TransferKind
 from marketplace.transactions import begin_write
+from tests.figures import store as figure_store
 
 
 # ---------------------------------------------------------------------------------------------
-# figures: printed by the test and repeated at the end of the run (a plugin registered on first
-# use, so that no conftest is needed)
-class _FiguresPlugin:
-    def __init__(self):
-        self.lines: dict[str, str] = {}
-
-    def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
-        if self.lines:
-            terminalreporter.write_sep("-", "booking, payment and campaign figures")
-            for name in sorted(self.lines):
-                terminalreporter.write_line(self.lines[name])
-
-
-_PLUGIN_NAME = "booking-figures"
-
-
+# figures: printed by the test and repeated at the end of the run (tests/figures.py)
 def report(request, name: str, line: str) -> None:
     """Print one summary line and keep it for the end-of-run summary."""
-    manager = request.config.pluginmanager
-    plugin = manager.get_plugin(_PLUGIN_NAME)
-    if plugin is None:
-        plugin = _FiguresPlugin()
-        manager.register(plugin, _PLUGIN_NAME)
-    plugin.lines[name] = line
+    figure_store("bookings")[name] = line
     print(line)
 
 
@@ -55,7 +36,7 @@ def fast_passwords(monkeypatch):
     """Test users get a cheap password hash (these tests never sign in): the default scrypt
     costs a tenth of a second per user, most of the set-up time of a small world."""
     monkeypatch.setattr("marketplace.auth.models.generate_password_hash",
-                        lambda password: generate_password_hash(password, "pbkdf2:sha256:1000"))
+                        lambda password, method=None: generate_password_hash(password, "pbkdf2:sha256:1000"))
 
 
 # ---------------------------------------------------------------------------------------------

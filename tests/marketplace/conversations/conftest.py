@@ -17,4 +17,4 @@ def english(db):
 @pytest.fixture(autouse=True)
 def cheap_passwords(monkeypatch):
     monkeypatch.setattr("marketplace.auth.models.generate_password_hash",
-                        lambda password: generate_password_hash(password, "pbkdf2:sha256:1"))
+                        lambda password, method=None: generate_password_hash(password, "pbkdf2:sha256:1"))

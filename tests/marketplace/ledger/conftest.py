@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.figures import store
 from tests.marketplace.ledger.helpers import Chart
 
-# figure name -> one-line summary, filled by the tests, printed by pytest_terminal_summary
-FIGURES: dict[str, str] = {}
+# figure name -> one-line summary, filled by the tests, printed at the end of the run
+FIGURES: dict[str, str] = store("ledger")
 
 
 @pytest.fixture
 def figures():
     return FIGURES
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if FIGURES:
-        terminalreporter.write_sep("-", "ledger figures")
-        for name in sorted(FIGURES):
-            terminalreporter.write_line(FIGURES[name])
 
 
 @pytest.fixture
