@@ -8,20 +8,34 @@ PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install translations setup serve postgres chromium test-sqlite test-postgres lint extract-messages clean bench
+.PHONY: run test check-hard install translations setup serve postgres redis chromium test-sqlite test-postgres lint extract-messages clean bench
 
 ## run: everything from a fresh clone, then serve the demo on http://127.0.0.1:5000
 run: setup serve
 
-## test: the whole suite on SQLite, then on PostgreSQL (browser test included in both)
-test: install translations postgres chromium
+## test: the whole suite on SQLite, then on PostgreSQL (browser tests included in both), each
+## run spread over TEST_WORKERS processes (pytest-xdist)
+test: install translations postgres redis chromium
 	@mkdir -p test-results
-	@status=0; \
-	$(BIN)/pytest --junitxml=test-results/sqlite.xml || status=$$?; \
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest --junitxml=test-results/postgresql.xml || status=$$?; \
+	@status=0; start=$$(date +%s); \
+	$(BIN)/pytest $(XDIST) --junitxml=test-results/sqlite.xml || status=$$?; \
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST) --junitxml=test-results/postgresql.xml || status=$$?; \
 	$(BIN)/python tests/summarize.py test-results/sqlite.xml test-results/postgresql.xml || status=1; \
+	echo "make test: $$(( $$(date +%s) - start )) s"; \
+	exit $$status
+
+## check-hard: the slow proofs CI also runs: fault injection against gunicorn servers (killed
+## workers, a stopped PostgreSQL, two nodes), schemathesis with 100+ cases per operation, the
+## atheris fuzzers
+check-hard: install translations postgres redis chromium
+	@mkdir -p test-results
+	@status=0; start=$$(date +%s); \
+	$(BIN)/pytest -m faults tests/faults --junitxml=test-results/faults.xml || status=$$?; \
+	echo "make check-hard: $$(( $$(date +%s) - start )) s"; \
 	exit $$status
 
 $(STAMP): requirements.txt
@@ -44,12 +58,20 @@ setup: install translations
 	$(BIN)/flask ledger verify
 
 serve:
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app
+	WORKERS=$(WORKERS) BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## postgres: start the local PostgreSQL cluster when it is down (CI and fresh sessions)
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+## redis: start the local Redis when it is down (the test suite's queue, cache and rate-limit
+## tests and the two-node test use it; `make run` does not need it)
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes \
+	  --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp --logfile /tmp/redis-ci.log
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
+	  echo "Redis did not start"; exit 1
 
 ## chromium: Debian's chromium for the browser tests (never a downloaded browser), and a CJK font
 ## so that screenshots show Chinese text
@@ -57,11 +79,11 @@ chromium:
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; fi
 
-test-sqlite: install translations chromium
-	$(BIN)/pytest
+test-sqlite: install translations redis chromium
+	$(BIN)/pytest $(XDIST)
 
-test-postgres: install translations postgres chromium
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+test-postgres: install translations postgres redis chromium
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST)
 
 ## bench: the benchmarks (figures printed; no pass/fail)
 bench: install postgres pgbench
