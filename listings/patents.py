@@ -11,10 +11,15 @@ the officer than by refusing a real patent.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
-_NEW = re.compile(r"^(?P<year>\d{4})(?P<type>[12389])(?P<serial>\d{7})\.?(?P<check>[\dX])$")
-_OLD = re.compile(r"^(?P<year>\d{2})(?P<type>[12389])(?P<serial>\d{5})\.?(?P<check>[\dX])$")
+# re.ASCII: \d would also match other scripts' digits ("٣"), giving a non-ASCII "canonical"
+# number (found by the atheris target tests/fuzz/targets.py:patent_number)
+_NEW = re.compile(r"^(?P<year>\d{4})(?P<type>[12389])(?P<serial>\d{7})\.?(?P<check>[\dX])$",
+                  re.ASCII)
+_OLD = re.compile(r"^(?P<year>\d{2})(?P<type>[12389])(?P<serial>\d{5})\.?(?P<check>[\dX])$",
+                  re.ASCII)
 
 TYPE_BY_DIGIT = {"1": "invention", "2": "utility_model", "3": "design", "8": "invention",
                  "9": "utility_model"}
@@ -28,6 +33,7 @@ class PatentNumberError(ValueError):
 
 def normalize_patent_number(value: str, today: date | None = None) -> str:
     """Return the canonical form ``201910123456.7`` (or ``98123456.X``); raise if malformed."""
+    value = unicodedata.normalize("NFKC", value) if value else value  # fullwidth ２０１９ → 2019
     text = "".join(value.split()).upper().replace("ZL", "", 1) if value else ""
     text = text.replace("CN", "", 1) if text.startswith("CN") else text
     match = _NEW.match(text) or _OLD.match(text)

@@ -328,7 +328,9 @@ def add_confidential_file(session: Session, technology, user, *, filename: str, 
     if kind is None:
         raise DomainError(_("This file is not a PDF, Word (DOCX), PNG or JPEG file."), "file")
     content_type, extension = kind
-    stem = Path(filename or "").name.strip()[:150] or "document"
+    # printable characters only: a NUL in the name was a 500 on PostgreSQL (S8 upload test)
+    stem = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
+    stem = stem.strip()[:150] or "document"
     if not stem.lower().endswith("." + extension):
         stem = f"{stem.rsplit('.', 1)[0] if '.' in stem else stem}.{extension}"
     name = f"{secrets.token_hex(16)}.{extension}"
