@@ -103,7 +103,7 @@ def enqueue(app, target: str, args=(), kwargs=None, *, key: str | None = None) -
     try:
         job = queue.enqueue(
             perform, target, list(args), dict(kwargs or {}), key,
-            job_id=job_id, retry=_retry(app), description=f"{target}{tuple(args)!r}",
+            job_id=job_id, retry=_retry(app), description=f"{target}{tuple(args)!r}"[:200],
             job_timeout=int(app.config.get("JOBS_TIMEOUT") or 1800), result_ttl=3600,
             failure_ttl=int(timedelta(days=int(app.config.get("JOBS_FAILED_TTL_DAYS") or 30))
                             .total_seconds()),
