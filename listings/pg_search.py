@@ -277,47 +277,45 @@ def _clamp(value, low: int, high: int) -> int:
         return low
 
 
-def _idf(session: Session, terms: list[str]) -> dict[str, float]:
-    """Whoosh's idf, log(N / (df + 1)) + 1, of each term over the whole table (one statement;
-    each count is a GIN index scan)."""
-    if not terms:
-        return {}
-    counts = [sa.select(sa.func.count()).where(TABLE.c.text_tsv.op("@@")(
-        _tsquery(_lexeme(t)))).scalar_subquery() for t in terms]
-    total, *dfs = session.execute(sa.select(
-        sa.select(sa.func.count()).select_from(TABLE).scalar_subquery(), *counts)).one()
-    return {t: math.log(max(total, 1) / (df + 1)) + 1 for t, df in zip(terms, dfs, strict=True)}
+def _idf(term: str, documents: int):
+    """Whoosh's idf, log(N / (df + 1)) + 1, of a term over the whole table (N ``documents``), as
+    SQL: df is an uncorrelated scalar subquery PostgreSQL evaluates once, on the GIN index."""
+    df = sa.select(sa.func.count()).where(
+        TABLE.c.text_tsv.op("@@")(_tsquery(_lexeme(term)))).scalar_subquery()
+    return sa.func.ln(sa.literal(float(max(documents, 1))) / (df + 1)) + 1
 
 
-def _score(session: Session, terms: list[str]):
-    idf = _idf(session, terms)
+def _score(terms: list[str], documents: int):
+    """The relevance of a row: the sum over query terms of idf × ts_rank (length-normalised)."""
     weights = sa.literal_column(f"'{RANK_WEIGHTS}'::float4[]")
-    parts = [sa.func.ts_rank(weights,
-                             TABLE.c.text_tsv, _tsquery(_lexeme(t)), RANK_NORMALIZATION)
-             * idf[t] for t in terms]
+    parts = [sa.func.ts_rank(weights, TABLE.c.text_tsv, _tsquery(_lexeme(t)), RANK_NORMALIZATION)
+             * _idf(t, documents) for t in terms]
     return sum(parts[1:], parts[0]) if parts else sa.literal(0.0)
 
 
 def _facets(session: Session, where: list, wanted: bool = True
-            ) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of matching rows and (when ``wanted``) their facet counts."""
+            ) -> tuple[int, dict[str, dict[str, int]], int]:
+    """The number of matching rows, (when ``wanted``) their facet counts, and the number of rows
+    in the table (for idf), in one statement."""
     c = TABLE.c
+    documents = sa.select(sa.func.count()).select_from(TABLE).scalar_subquery()
     if not wanted:
-        return session.execute(sa.select(sa.func.count()).select_from(TABLE)
-                               .where(*where)).scalar() or 0, {}
+        total, n = session.execute(sa.select(sa.func.count(), documents).select_from(TABLE)
+                                   .where(*where)).one()
+        return total or 0, {}, n or 0
     rows = session.execute(sa.select(c.kind, c.district_code, c.district_prefix, c.category,
-                                     sa.func.count()).where(*where)
+                                     sa.func.count(), documents).where(*where)
                            .group_by(c.kind, c.district_code, c.district_prefix, c.category)).all()
     facets = {name: Counter() for name in search.FACET_FIELDS}
-    total = 0
-    for kind, code, prefix, category, n in rows:
-        total += n
-        facets["kind"][kind] += n
+    total, n = 0, 0
+    for kind, code, prefix, category, count, n in rows:
+        total += count
+        facets["kind"][kind] += count
         for value in {code, prefix}:
-            facets["districts"][value] += n
-        facets["category"][category] += n
+            facets["districts"][value] += count
+        facets["category"][category] += count
     return total, {name: {k: v for k, v in counts.items() if k not in (None, "")}
-                   for name, counts in facets.items()}
+                   for name, counts in facets.items()}, n
 
 
 def search_documents(session: Session, request: search.SearchRequest) -> search.SearchResult:
@@ -335,16 +333,16 @@ def search_documents(session: Session, request: search.SearchRequest) -> search.
         where.append(sa.false())
     if has_query:
         match = TABLE.c.text_tsv.op("@@")(_tsquery(query_literal))
-        total, facets = _facets(session, [*where, match], request.facets)
+        total, facets, documents = _facets(session, [*where, match], request.facets)
         if not total and parsed.relaxable:
             relaxed_literal = tsquery_of(parsed, True)
             if relaxed_literal:
                 relaxed = True
                 match = TABLE.c.text_tsv.op("@@")(_tsquery(relaxed_literal))
-                total, facets = _facets(session, [*where, match], request.facets)
+                total, facets, documents = _facets(session, [*where, match], request.facets)
         where.append(match)
     else:
-        total, facets = _facets(session, where, request.facets)
+        total, facets, documents = _facets(session, where, request.facets)
 
     if request.sort == "newest" or (not has_query and request.sort == "relevance"):
         order = [TABLE.c.published_ts.desc(), TABLE.c.id]
@@ -354,7 +352,7 @@ def search_documents(session: Session, request: search.SearchRequest) -> search.
         terms = sorted(parsed.terms()) if not relaxed else sorted(
             {t for alternative in parsed.relaxed_alternatives for t in alternative})
         terms = [t for t in terms if _lexeme(t)]
-        order = [_score(session, terms).desc(), TABLE.c.id]
+        order = [_score(terms, documents).desc(), TABLE.c.id]
     ids = []
     if total:
         ids = list(session.scalars(sa.select(TABLE.c.id).where(*where).order_by(*order)
