@@ -114,6 +114,11 @@ def _finish_config(app: Flask) -> None:
         options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["SEARCH_INDEX_DIR"] = app.config.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
+    from listings.backend import backend_name
+
+    backend_name(app)  # a misspelt SEARCH_BACKEND stops the app here, not at the first search
+    if app.config["SEARCH_BACKEND"].strip().lower() == "postgres" and url.startswith("sqlite"):
+        raise ValueError("SEARCH_BACKEND=postgres needs DATABASE_URL on PostgreSQL")
     app.config["MODEL_DIR"] = app.config.get("MODEL_DIR") or str(instance / "models")
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"

@@ -61,10 +61,11 @@ def register_commands(app: Flask) -> None:
         """Rebuild the search index from the database."""
         from flask import current_app
 
+        from listings import search_backend
         from listings.indexing import rebuild_index
 
         count = rebuild_index(db.session, current_app.config["SEARCH_INDEX_DIR"], procs=procs)
-        click.echo(f"indexed {count} published listings into {current_app.config['SEARCH_INDEX_DIR']}")
+        click.echo(f"indexed {count} published listings into {search_backend().describe()}")
 
     @listings_group.command("check-index")
     def listings_check_index():
