@@ -28,13 +28,18 @@ test: install translations postgres redis chromium
 	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	exit $$status
 
-## check-hard: the slow proofs CI also runs: fault injection against gunicorn servers (killed
-## workers, a stopped PostgreSQL, two nodes), schemathesis with 100+ cases per operation, the
-## atheris fuzzers
+## check-hard: the slow proofs CI also runs after make test: fault injection against gunicorn
+## servers (killed workers on both databases; a stopped PostgreSQL and two app nodes over one
+## PostgreSQL and Redis), schemathesis with 150+150 cases per operation and the long form fuzz on
+## both databases, and the atheris fuzzers (60 s per target)
 check-hard: install translations postgres redis chromium
 	@mkdir -p test-results
 	@status=0; start=$$(date +%s); \
-	$(BIN)/pytest -m faults tests/faults --junitxml=test-results/faults.xml || status=$$?; \
+	$(BIN)/pytest -m faults tests/faults --junitxml=test-results/faults-sqlite.xml || status=$$?; \
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m faults tests/faults --junitxml=test-results/faults-postgresql.xml || status=$$?; \
+	FUZZ_HARD=1 $(BIN)/pytest tests/hostile --junitxml=test-results/hostile-sqlite.xml || status=$$?; \
+	FUZZ_HARD=1 TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest tests/hostile --junitxml=test-results/hostile-postgresql.xml || status=$$?; \
+	$(BIN)/python -m tests.fuzz || status=$$?; \
 	echo "make check-hard: $$(( $$(date +%s) - start )) s"; \
 	exit $$status
 
@@ -86,16 +91,34 @@ test-postgres: install translations postgres redis chromium
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST)
 
 ## bench: the benchmarks (figures printed; no pass/fail)
-bench: install postgres pgbench
+bench: install postgres redis pgbench
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.search --backend postgres --sizes 10000
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.office
+	$(BIN)/python -m bench.load
 
 ## bench-search: search index build and query latency at 10,000 and 100,000 listings
-.PHONY: bench-search bench-ledger bench-matching bench-office pgbench
+.PHONY: bench-search bench-search-pg bench-ledger bench-matching bench-office bench-load pgbench worker scheduler
 bench-search: install
 	$(BIN)/python -m bench.search
+
+## bench-search-pg: the same queries through the PostgreSQL backend (SEARCH_BACKEND=postgres)
+bench-search-pg: install postgres
+	$(BIN)/python -m bench.search --backend postgres --sizes 10000
+
+## bench-load: locust replays the realistic mix (60% search, 25% listing pages, 10% dashboard,
+## 5% bookings) against gunicorn with 2 and 4 workers on PostgreSQL, beside /healthz
+bench-load: install postgres
+	$(BIN)/python -m bench.load
+
+## worker / scheduler: the job queue's processes (need REDIS_URL; see docs/deployment.md)
+worker: install
+	$(BIN)/flask jobs worker
+
+scheduler: install
+	$(BIN)/flask jobs scheduler
 
 ## bench-matching: the recommender at 5,000 enterprises x 50,000 listings x 200,000 interactions:
 ## training time, memory, recommendation latency and the offline evaluation table
