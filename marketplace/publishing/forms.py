@@ -66,7 +66,11 @@ class YuanField(StringField):
     def process_formdata(self, valuelist):
         self.data = None
         self._raw = valuelist[0] if valuelist else ""
-        if self._raw.strip():
+        if not self._raw.strip():
+            # blank is no input: InputRequired refuses it (it let "\r\n\t" through with data
+            # None, a TypeError in the operation: a 500 found by the form fuzz)
+            self.raw_data = []
+        else:
             try:
                 self.data = parse_yuan(self._raw)
             except MoneyFormatError as error:

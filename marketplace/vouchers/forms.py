@@ -70,7 +70,11 @@ class PercentField(StringField):
     def process_formdata(self, valuelist):
         self.data = None
         self._raw = valuelist[0] if valuelist else ""
-        if self._raw.strip():
+        if not self._raw.strip():
+            # blank is no input: InputRequired refuses it (it let "\r\n\t" through with data
+            # None, a TypeError in the operation: a 500 found by the form fuzz)
+            self.raw_data = []
+        else:
             try:
                 self.data = parse_percent(self._raw)
             except ValueError as error:
