@@ -5,8 +5,7 @@ A test (or its conftest) writes into a named store: ``ledger`` (figure name -> l
 ``bookings`` (figure name -> line; booking, payment and campaign figures) and ``security``
 (figure name -> counters, rendered into the S-lines below). Each worker sends its stores to the
 controlling process when it finishes (``config.workeroutput``); the controller merges them and
-the root conftest prints them. Every security test runs in one worker (tests/security/conftest.py
-puts them in one xdist group), so its counters are never split between processes.
+the root conftest prints them. Counters reported from several workers add up (``merge``).
 """
 
 from __future__ import annotations
@@ -80,14 +79,24 @@ def export() -> dict:
     return {name: _plain(data) for name, (_title, data, _render) in STORES.items()}
 
 
+# counters that are set, not added up, by every test that reports them
+CONSTANTS = frozenset({"personas"})
+
+
 def merge(exported: dict) -> None:
+    """Add a worker's figures: ready lines replace, counters of the same figure add up."""
     for name, data in exported.items():
         target = store(name)
         for key, value in data.items():
-            if isinstance(value, dict) and isinstance(target.get(key), dict):
-                target[key].update(value)
-            else:
+            if not isinstance(value, dict):
                 target[key] = value
+                continue
+            counters = target[key] if key in target else target.setdefault(key, {})
+            for field, number in value.items():
+                if isinstance(number, int) and field not in CONSTANTS:
+                    counters[field] = counters.get(field, 0) + number
+                else:
+                    counters[field] = number
 
 
 def print_summary(terminalreporter) -> None:
