@@ -18,6 +18,16 @@ from tests.figures import store
 # One-line figures the tests report; printed once at the end of the run (tests/figures.py).
 FIGURES: dict[str, dict[str, int]] = store("security")
 
+# The item that runs after this one (None after the last): the matrix keeps its world between
+# consecutive rows and empties the tables after the last of them (test_authz_matrix.matrix_db).
+NEXT_ITEM = pytest.StashKey[object]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    item.stash[NEXT_ITEM] = nextitem
+    yield
+
 
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (--dist loadgroup) every security test runs in one worker, so that the

@@ -136,17 +136,21 @@ def sign_in(
 
 # ---------------------------------------------------------------------------------------------
 # database probes (a separate connection: what is committed, not the test session's cache)
-def snapshot() -> dict[str, str]:
-    """A fingerprint of every table's committed contents, read in one query."""
+def snapshot(tables: tuple[str, ...] | None = None) -> dict[str, str]:
+    """A fingerprint of every table's committed contents (or only of ``tables``), read in one
+    query."""
     with db.engine.connect() as conn:
-        row = conn.exec_driver_sql(_snapshot_sql(conn.dialect.name)).one()
-    return dict(zip([t.name for t in sorted_tables()], row, strict=True))
+        row = conn.exec_driver_sql(_snapshot_sql(conn.dialect.name, tables)).one()
+    names = [t.name for t in sorted_tables() if tables is None or t.name in tables]
+    return dict(zip(names, row, strict=True))
 
 
 @cache
-def _snapshot_sql(dialect: str) -> str:
+def _snapshot_sql(dialect: str, tables: tuple[str, ...] | None = None) -> str:
     parts = []
     for table in sorted_tables():
+        if tables is not None and table.name not in tables:
+            continue
         name = f'"{table.name}"'
         if dialect == "postgresql":
             parts.append(

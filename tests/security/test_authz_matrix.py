@@ -831,21 +831,242 @@ def _param(row: Row):
     return pytest.param(row, id=row.id, marks=marks)
 
 
-@pytest.mark.parametrize("row", [_param(row) for row in ROWS])
-def test_authorization_matrix(db, make_client, figures, row: Row):
+# ---------------------------------------------------------------------------------------------
+# Worlds, built once per signature and restored exactly.
+#
+# Building a world through the real operations costs 0.1-1.6 s, and most rows change nothing:
+# a row starts on the world the previous row left when both have the same signature and the
+# database is, row for row, what the build committed (the sessions that signing in minted
+# removed and users' last_login_at put back first; any other difference means a rebuild).
+# Otherwise the world is restored: the tables emptied and refilled with the rows the build
+# committed (same ids), the search index rebuilt from them, and the uploaded files and model
+# artifacts put back as they were right after the build. A cell that changes the database still
+# gets a fresh world for the next persona, so every cell starts from the same state as before.
+_FILE_DIRS = ("uploads", "models")
+MINTED_TABLES = ("users", "user_sessions")  # under the instance path: what the worlds write besides rows
+
+
+@dataclass
+class _Built:
+    world: World
+    rows: dict  # helpers.dump_rows() right after the build
+    snapshot: dict  # helpers.snapshot() right after the build
+    files: dict  # path -> bytes under _FILE_DIRS right after the build
+    verified: bool = False  # the ledger checks passed on exactly this state
+
+
+_BUILT: dict[tuple, _Built] = {}
+_LIVE: dict = {"signature": None, "world": None}  # the world the database holds, as built
+
+
+def _signature(row: Row) -> tuple:
+    return (row.org_a_status, row.target_active, row.listing_status, row.step3, row.extra)
+
+
+def _file_roots() -> list:
+    from pathlib import Path
+
+    from flask import current_app
+
+    instance = Path(current_app.instance_path)
+    roots = [instance / name for name in _FILE_DIRS]
+    roots.append(Path(current_app.config["MODEL_DIR"]))
+    return list(dict.fromkeys(roots))
+
+
+def _read_files() -> dict:
+    files = {}
+    for root in _file_roots():
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.is_file() and not path.name.endswith(".lock"):
+                    files[path] = path.read_bytes()
+    return files
+
+
+def _put_back_files(saved: dict) -> None:
+    for path, data in _read_files().items():
+        if path not in saved:
+            path.unlink(missing_ok=True)
+    for path, data in saved.items():
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+def _reset_search_index() -> None:
+    from flask import current_app
+
+    from listings import search
+
+    search.rebuild(current_app.config["SEARCH_INDEX_DIR"], [])
+
+
+def _index_generation() -> int | None:
+    """The Whoosh index's generation (every write moves it on); None for another backend."""
+    from flask import current_app
+
+    from listings import backend, search
+
+    if backend.backend_name() != "whoosh":
+        return None
+    return search.get_index(current_app.config["SEARCH_INDEX_DIR"]).latest_generation()
+
+
+# (signature, generation): the search index holds exactly that world's listings, as restored
+_INDEXED: dict = {"as": None}
+
+
+def _build(row) -> World:
+    """What Row.build_world does, for anything with the signature's attributes (rows of this
+    matrix, test_limits.FormCases)."""
+    world = build_world(org_a_status=row.org_a_status, target_active=row.target_active,
+                        listing_status=row.listing_status, step3=row.step3)
+    if row.extra is not None:
+        row.extra(world)
+    return world
+
+
+def _fresh_world(row, *, live: bool = True) -> World:
+    """The row's world on emptied tables: restored from its first build, or built now. With
+    ``live``, a following row of the same signature may reuse it (_world_as_built)."""
+    import copy
+
+    from listings.indexing import rebuild_index
+    from marketplace.extensions import db
+    from tests.security.helpers import dump_rows, restore_rows
+
+    signature = _signature(row)
+    _LIVE["signature"] = None
+    clear_tables()
+    built = _BUILT.get(signature)
+    if built is None:
+        _reset_search_index()
+        world = _build(row)
+        db.session.remove()
+        built = _BUILT[signature] = _Built(copy.deepcopy(world), dump_rows(), snapshot(),
+                                           _read_files())
+    else:
+        restore_rows(built.rows)
+        generation = _index_generation()
+        if generation is None or _INDEXED["as"] != (signature, generation):
+            rebuild_index(db.session)  # else: not written since it was rebuilt for this world
+        db.session.remove()
+        _put_back_files(built.files)
+        world = copy.deepcopy(built.world)
+    generation = _index_generation()
+    _INDEXED["as"] = (signature, generation) if generation is not None else None
+    if live:
+        _LIVE["signature"], _LIVE["world"] = signature, world
+    return world
+
+
+def _undo_sign_ins(built: _Built) -> None:
+    """Remove what minting sessions wrote: the sessions, and the users' last sign-in times."""
+    import sqlalchemy as sa
+
+    from marketplace.auth.models import User, UserSession
+    from marketplace.extensions import db
+
+    if built.rows["user_sessions"]:
+        return  # the world has sessions of its own: only a rebuild restores them exactly
+    login = {row["id"]: row["last_login_at"] for row in built.rows["users"]}
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(sa.delete(UserSession.__table__))
+        for user_id, at in login.items():
+            conn.execute(sa.update(User.__table__).where(User.__table__.c.id == user_id)
+                         .where(User.__table__.c.last_login_at.is_distinct_from(at))
+                         .values(last_login_at=at))
+
+
+def _world_as_built() -> tuple[_Built | None, dict | None]:
+    """The live world's build record and the current snapshot, if the database (sign-ins
+    undone) is exactly what that build committed; else (None, None)."""
+    signature = _LIVE["signature"]
+    if signature is None:
+        return None, None
+    built = _BUILT[signature]
+    _undo_sign_ins(built)
+    now = snapshot()
+    if now != built.snapshot:
+        _LIVE["signature"] = None
+        return None, None
+    return built, now
+
+
+@pytest.fixture
+def matrix_db(app, request):
+    """The ``db`` fixture of tests/security for matrix rows, except that the tables are not
+    emptied between consecutive rows: the next row may start on the world this one left (see
+    _fresh_world). After each row, whatever it committed must still pass ``flask ledger verify``
+    (skipped only when the database is exactly a built world that already passed it). The tables
+    and the search index are emptied after the last matrix row in a run of them."""
+    from marketplace.extensions import db as _db
+    from tests.conftest import _assert_ledger_clean
+
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        try:
+            _LIVE.pop("checked", None)
+            verified = _LIVE.pop("verified", None)  # a state the row's own ledger check passed
+            unchanged_since = verified is not None and snapshot() == verified
+            built, now = _world_as_built()
+            if not unchanged_since and (built is None or not built.verified):
+                _assert_ledger_clean()
+                if built is not None:
+                    built.verified = True
+            if built is not None:
+                _LIVE["checked"] = now
+        except BaseException:
+            _LIVE["signature"] = None
+            raise
+        finally:
+            following = request.node.stash.get(NEXT_ITEM, None)
+            if not _is_matrix_row(following):  # (the next row empties the tables itself)
+                _LIVE["signature"] = None
+                _LIVE.pop("checked", None)
+                clear_tables()
+                _reset_search_index()
+
+
+def _is_matrix_row(item) -> bool:
+    return item is not None and getattr(item, "originalname", None) == "test_authorization_matrix"
+
+
+def _by_world(rows: list[Row]) -> list[Row]:
+    """Rows grouped by world signature (groups in order of first appearance; stable inside)."""
+    first: dict[tuple, int] = {}
+    for row in rows:
+        first.setdefault(_signature(row), len(first))
+    return sorted(rows, key=lambda row: first[_signature(row)])
+
+
+from tests.security.conftest import NEXT_ITEM  # noqa: E402
+
+
+@pytest.mark.parametrize("row", [_param(row) for row in _by_world(ROWS)])
+def test_authorization_matrix(matrix_db, make_client, figures, row: Row):
     """Each persona gets the expected status, and only allowed actions touch the database."""
     world: World | None = None
     before: dict | None = None
+    if _LIVE["signature"] == _signature(row):
+        checked = _LIVE.pop("checked", None)  # matrix_db compared it after the previous row
+        built, before = (True, checked) if checked is not None else _world_as_built()
+        if built is not None:
+            world = _LIVE["world"]
     unexpected = []
     for persona, expected in row.cells().items():
         if world is None:
-            clear_tables()
-            world = row.build_world()
+            world = _fresh_world(row)
             before = None
         client = make_client()
         if persona != "anonymous":
             mint_session(client, world.uid(persona))
-            before = None
+            # minting writes a session and the user's last sign-in; re-read those two tables
+            # (had it written anything else, the cell would be blamed for it: never laxer)
+            before = None if before is None else {**before, **snapshot(MINTED_TABLES)}
         if before is None:
             before = snapshot()
         url = row.url(world)
@@ -860,11 +1081,14 @@ def test_authorization_matrix(db, make_client, figures, row: Row):
         problem = _check_cell(response, expected, changed, row.method, url)
         if not problem and (row.step3 or row.extra) and changed:
             problem = _ledger_problem()
+            if problem is None:
+                _LIVE["verified"] = after
         if problem:
             unexpected.append(f"{row.method} {url} as {persona}: {problem}")
         before = after
         if changed:
             world = None  # the next persona gets a fresh world
+            _LIVE["signature"] = None
     tally = figures["authz_matrix"]
     tally["rows"] += 1
     tally["personas"] = len(PERSONAS)

@@ -15,7 +15,6 @@ from flask_wtf.csrf import CSRFError
 from marketplace.auth.models import UserSession
 from marketplace.extensions import csrf
 from tests.security.helpers import (
-    clear_tables,
     csrf_token_from,
     diff_tables,
     error_page_message,
@@ -76,7 +75,7 @@ def csrf_failure_message(app) -> str:
     return message
 
 
-def test_no_route_is_exempt_from_csrf():
+def test_no_route_is_exempt_from_csrf(app):  # the app registers the exemptions
     """The only exemption is the Stripe webhook (its signature proves the sender)."""
     assert csrf._exempt_views == set(EXEMPT.values())
     assert csrf._exempt_blueprints == set()
@@ -90,51 +89,73 @@ def test_every_post_route_is_covered_by_the_matrix(app):
 @pytest.mark.usefixtures("csrf_enabled")
 def test_post_without_token_is_refused_on_every_route(app, db, make_client, figures):
     """400 with the CSRF error page (or JSON), and nothing written, on every POST route."""
+    from tests.security.test_authz_matrix import _LIVE, _signature
+
     expected_message = csrf_failure_message(app)
     refused, problems = 0, []
     routes = post_routes(app)
-    for endpoint in routes:
-        row, persona = allowed_cell(endpoint)
-        clear_tables()
-        world = row.build_world()
-        client = make_client()
-        if persona != "anonymous":
-            sign_in(client, world.email(persona))
-        url = row.url(world)
-
-        def data(row=row, world=world, **extra):  # fresh each time: a request consumes files
-            return {**(row.data(world) if row.data else {}), **extra}
-
-        before = snapshot()
-        page = client.post(url, data=data())
-        as_json = client.post(url, data=data(), headers={"Accept": "application/json"})
-        forged = make_client().get("/auth/login").get_data(as_text=True)
-        wrong_session = client.post(url, data=data(csrf_token=csrf_token_from(forged)))
-
-        changed = diff_tables(before, snapshot())
-        where = f"POST {url} as {persona}"
-        if (
-            page.status_code != 400
-            or error_page_message(page.get_data(as_text=True)) != expected_message
-        ):
-            problems.append(f"{where}: {page.status_code}, not the CSRF error page")
-        elif (
-            as_json.status_code != 400
-            or (as_json.get_json() or {}).get("error", {}).get("code") != "csrf_failed"
-        ):
-            problems.append(f"{where} (JSON): {as_json.status_code} {as_json.data[:200]!r}")
-        elif wrong_session.status_code != 400:
-            problems.append(
-                f"{where}: a token from another session gave {wrong_session.status_code}"
-            )
-        elif changed:
-            problems.append(f"{where}: tables changed {changed}")
-        else:
-            refused += 1
+    cells = [(endpoint, *allowed_cell(endpoint)) for endpoint in routes]
+    first: dict[tuple, int] = {}  # routes whose rows share a world, one after the other
+    for _endpoint, row, _persona in cells:
+        first.setdefault(_signature(row), len(first))
+    cells.sort(key=lambda cell: first[_signature(cell[1])])
+    try:
+        for endpoint, row, persona in cells:
+            refused += _post_without_token(row, persona, make_client, expected_message, problems)
+    finally:
+        _LIVE["signature"] = None  # the db fixture empties the tables
     figures["csrf"]["post_routes"] = len(routes)
     figures["csrf"]["refused"] = refused
     figures["csrf"]["exempt"] = len(csrf._exempt_views) + len(csrf._exempt_blueprints)
     assert not problems, "\n".join(problems)
+
+
+def _post_without_token(row, persona, make_client, expected_message, problems) -> int:
+    """Posts the row's form three ways without a valid token; 1 if all were refused cleanly.
+    The world is the previous route's when it has the same signature and the database is
+    exactly as that world was built (sign-ins undone), else restored or built afresh."""
+    from tests.security.test_authz_matrix import _LIVE, _fresh_world, _signature, _world_as_built
+
+    world = None
+    if _LIVE["signature"] == _signature(row) and _world_as_built()[0] is not None:
+        world = _LIVE["world"]
+    if world is None:
+        world = _fresh_world(row)
+    client = make_client()
+    if persona != "anonymous":
+        sign_in(client, world.email(persona))
+    url = row.url(world)
+
+    def data(row=row, world=world, **extra):  # fresh each time: a request consumes files
+        return {**(row.data(world) if row.data else {}), **extra}
+
+    before = snapshot()
+    page = client.post(url, data=data())
+    as_json = client.post(url, data=data(), headers={"Accept": "application/json"})
+    forged = make_client().get("/auth/login").get_data(as_text=True)
+    wrong_session = client.post(url, data=data(csrf_token=csrf_token_from(forged)))
+
+    changed = diff_tables(before, snapshot())
+    where = f"POST {url} as {persona}"
+    if (
+        page.status_code != 400
+        or error_page_message(page.get_data(as_text=True)) != expected_message
+    ):
+        problems.append(f"{where}: {page.status_code}, not the CSRF error page")
+    elif (
+        as_json.status_code != 400
+        or (as_json.get_json() or {}).get("error", {}).get("code") != "csrf_failed"
+    ):
+        problems.append(f"{where} (JSON): {as_json.status_code} {as_json.data[:200]!r}")
+    elif wrong_session.status_code != 400:
+        problems.append(
+            f"{where}: a token from another session gave {wrong_session.status_code}"
+        )
+    elif changed:
+        problems.append(f"{where}: tables changed {changed}")
+    else:
+        return 1
+    return 0
 
 
 @pytest.mark.usefixtures("csrf_enabled")

@@ -22,7 +22,6 @@ from tests.security.helpers import (
     PNG,
     World,
     build_world,
-    clear_tables,
     diff_tables,
     error_page_message,
     has_form_error,
@@ -587,15 +586,9 @@ STEP4_BUTTONS |= STATISTICS_BUTTONS | INTEGRITY_BUTTONS | OPENDATA_BUTTONS | MOD
 
 @pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
 def test_bad_input_gives_a_form_error_and_writes_nothing(db, make_client, figures, form):
-    clear_tables()
-    world = build_world(
-        org_a_status=form.org_a_status,
-        target_active=form.target_active,
-        listing_status=form.listing_status,
-        step3=form.step3,
-    )
-    if form.extra is not None:
-        form.extra(world)
+    from tests.security.test_authz_matrix import _fresh_world
+
+    world = _fresh_world(form, live=False)  # built once per kind of world, then restored
     client = make_client()
     if form.persona != "anonymous":
         sign_in(client, world.email(form.persona))
