@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from marketplace.money import format_fen
 from marketplace.reference import area_name, industry_name
+
+
+@lru_cache(maxsize=32)
+def _parsed_locale(code: str) -> Locale:
+    """``Locale.parse`` of one of our language keys, parsed once per process (babel normalises
+    the name against its list of locale files each time: it showed up in every page's profile)."""
+    return Locale.parse(code)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -30,7 +39,7 @@ def register_template_helpers(app: Flask) -> None:
         languages = current_app.config["LANGUAGES"]
         # Babel resolves "zh_CN" to zh_Hans_CN: compare parsed locales, report our own key.
         current = next((code for code in languages if locale is not None
-                        and Locale.parse(code) == locale), current_app.config["BABEL_DEFAULT_LOCALE"])
+                        and _parsed_locale(code) == locale), current_app.config["BABEL_DEFAULT_LOCALE"])
         return {
             "languages": languages,
             "current_locale": current,

@@ -33,6 +33,11 @@ class Cell:
     def is_free(self) -> bool:
         return self.state == FREE
 
+    @property
+    def local_start(self) -> str:
+        """``YYYY-MM-DDTHH:MM`` (local): the grid cell's data-start attribute."""
+        return f"{self.day.isoformat()}T{self.clock}"
+
 
 @dataclass(frozen=True)
 class Day:
