@@ -165,6 +165,21 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+# Flask-Limiter's ``limiter`` is one object for every app: a test that builds a second app
+# (another process's view of Redis, production settings) re-initialises it with that app's
+# settings — turned on, other storage — and the suite's app would then count and refuse requests
+# in whichever test runs next in that process. Its state is put back after every test.
+_LIMITER_STATE: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _limiter_restored():
+    yield
+    if _LIMITER_STATE and vars(limiter) != _LIMITER_STATE:
+        vars(limiter).clear()
+        vars(limiter).update(_LIMITER_STATE)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_path):
     from flask_migrate import upgrade
@@ -178,6 +193,7 @@ def app(database_url, instance_path):
         "SERVER_NAME": None,
     })
     app.test_client_class = FreshContextClient
+    _LIMITER_STATE.update(vars(limiter))
     with app.app_context():
         upgrade()
     yield app
