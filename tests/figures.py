@@ -91,7 +91,9 @@ def merge(exported: dict) -> None:
             if not isinstance(value, dict):
                 target[key] = value
                 continue
-            counters = target[key] if key in target else target.setdefault(key, {})
+            # the security store's figures are defaultdicts: a counter no test moved is 0
+            counters = (target[key] if key in target or isinstance(target, defaultdict)
+                        else target.setdefault(key, {}))
             for field, number in value.items():
                 if isinstance(number, int) and field not in CONSTANTS:
                     counters[field] = counters.get(field, 0) + number
