@@ -168,16 +168,16 @@ class FreshContextClient(FlaskClient):
 # Flask-Limiter's ``limiter`` is one object for every app: a test that builds a second app
 # (another process's view of Redis, production settings) re-initialises it with that app's
 # settings — turned on, other storage — and the suite's app would then count and refuse requests
-# in whichever test runs next in that process. Its state is put back after every test.
-_LIMITER_STATE: dict = {}
-
-
+# in whichever test runs next in that process. What a test changes is put back after it (a
+# module-scoped fixture that re-initialises it on purpose, as in tests/security/test_rate_limits.py,
+# puts it back itself).
 @pytest.fixture(autouse=True)
 def _limiter_restored():
+    before = dict(vars(limiter))
     yield
-    if _LIMITER_STATE and vars(limiter) != _LIMITER_STATE:
+    if vars(limiter) != before:
         vars(limiter).clear()
-        vars(limiter).update(_LIMITER_STATE)
+        vars(limiter).update(before)
 
 
 @pytest.fixture(scope="session")
@@ -193,7 +193,6 @@ def app(database_url, instance_path):
         "SERVER_NAME": None,
     })
     app.test_client_class = FreshContextClient
-    _LIMITER_STATE.update(vars(limiter))
     with app.app_context():
         upgrade()
     yield app
