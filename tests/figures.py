@@ -50,6 +50,12 @@ def _security_lines(store: dict) -> list[str]:
     if limits:
         lines.append(f"S8 bad input: {limits['cases']} cases, server errors: {limits['errors']}, "
                      f"cases that wrote rows: {limits['writes']}")
+    for name in sorted(store):  # the scripted rows (tests/security/scripted_figures.py)
+        counts = store[name]
+        if name.endswith(" scripted") and isinstance(counts, dict) and counts.get("text"):
+            lines.append(f"{counts['text']}: {counts.get('failed', 0)} [{counts.get('tests', 0)} "
+                         f"tests; seed none (fixed cases), elapsed "
+                         f"{counts.get('ms', 0) / 1000:.1f}s]")
     for name in sorted(store):  # figures given as ready lines
         if isinstance(store[name], str):
             lines.append(store[name])

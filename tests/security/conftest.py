@@ -30,8 +30,9 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (--dist loadgroup) every security test runs in one worker, so that the
-    counters behind the S-figures are never split between processes."""
+    """Under pytest-xdist (--dist loadgroup) the security tests form one group (their shared
+    worlds stay warm in one process); the S-figures' counters add up across workers anyway
+    (tests/figures.py)."""
     here = str(config.rootpath / "tests" / "security")
     for item in items:
         if str(item.path).startswith(here):
