@@ -410,20 +410,11 @@ def _corrections(session: Session, column, word: str) -> list[str]:
 
 def did_you_mean(session: Session, text: str) -> str | None:
     """Replace misspelt English words by the closest English words of titles and summaries."""
-    words = search.normalize(text)[:search.MAX_QUERY_CHARS].split()
-    synonyms = search._synonym_index()
-    changed, out = False, []
-    for word in words[:search.MAX_UNITS]:
-        replacement = word
-        if search._ASCII_WORD.match(word) and (word,) not in synonyms and not _known(session, word):
-            for column in (TABLE.c.spell_title, TABLE.c.spell_summary):
-                corrections = _corrections(session, column, word)
-                if corrections:
-                    replacement = corrections[0]
-                    break
-        changed = changed or replacement != word
-        out.append(replacement)
-    return " ".join(out) if changed else None
+    columns = {"spell_title": TABLE.c.spell_title, "spell_summary": TABLE.c.spell_summary}
+    return search.corrected_query(
+        text, lambda word: _known(session, word),
+        lambda fieldname, word: _corrections(session, columns[fieldname], word),
+        max_words=search.MAX_UNITS)
 
 
 def suggest(session: Session, prefix: str, limit: int = 8,

@@ -1587,24 +1587,35 @@ def search(index_dir, request: SearchRequest) -> SearchResult:
                         suggestion=suggestion, relaxed=relaxed)
 
 
-def _did_you_mean(searcher, text: str) -> str | None:
-    """Replace misspelt English words by the closest English words of titles and summaries."""
-    words = normalize(text)[:MAX_QUERY_CHARS].split()
+def corrected_query(text: str, known, corrections, max_words: int | None = None) -> str | None:
+    """``text`` with each misspelt English word replaced by its first correction, or None.
+
+    Shared by both backends: ``known(word)`` says whether the index has the word, and
+    ``corrections(field, word)`` lists replacements found in ``spell_title`` then
+    ``spell_summary``."""
+    words = normalize(text)[:MAX_QUERY_CHARS].split()[:max_words]
     synonyms = _synonym_index()
     changed, out = False, []
     for word in words:
         replacement = word
-        if _ASCII_WORD.match(word) and (word,) not in synonyms and not _known(searcher, word):
+        if _ASCII_WORD.match(word) and (word,) not in synonyms and not known(word):
             for fieldname in ("spell_title", "spell_summary"):
-                corrections = [c for c in searcher.suggest(fieldname, word, limit=3, maxdist=2,
-                                                           prefix=1)
-                               if c != word and _ASCII_WORD.match(c)]
-                if corrections:
-                    replacement = corrections[0]
+                found = corrections(fieldname, word)
+                if found:
+                    replacement = found[0]
                     break
         changed = changed or replacement != word
         out.append(replacement)
     return " ".join(out) if changed else None
+
+
+def _did_you_mean(searcher, text: str) -> str | None:
+    """Replace misspelt English words by the closest English words of titles and summaries."""
+    def corrections(fieldname: str, word: str) -> list[str]:
+        return [c for c in searcher.suggest(fieldname, word, limit=3, maxdist=2, prefix=1)
+                if c != word and _ASCII_WORD.match(c)]
+
+    return corrected_query(text, lambda word: _known(searcher, word), corrections)
 
 
 def highlight_text(text: str, terms: frozenset[str], *, whole: bool = False,
