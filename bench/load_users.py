@@ -4,8 +4,9 @@ Everything comes from the JSON plan named by ``LOAD_PLAN`` (written by load.py):
 (``mix`` or ``trivial``), think time, search queries, listing URLs, bookable slots and the
 cookies of signed-in officer and SME sessions (signed in once by load.py, so the run measures
 pages, not password hashing). Every request is written to ``LOAD_RESULTS`` when locust quits:
-``[name, milliseconds, status, error]``; booking outcomes are counted apart (a slot someone else
-took first is a business answer, not an error).
+``[name, milliseconds, status, error, sent]`` (``sent``: seconds after the phase started);
+booking outcomes are counted apart (a slot someone else took first is a business answer, not an
+error).
 
 The mix, per task pick: 60 % search, 25 % listing page, 10 % officer dashboard, 5 % booking
 (the form page, then the confirmation posted with its CSRF token and request key).
@@ -17,6 +18,7 @@ import json
 import os
 import random
 import re
+import time
 from collections import Counter
 
 from locust import HttpUser, between, constant, events, task
@@ -25,6 +27,7 @@ from locust.clients import HttpSession
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115
 RECORDS: list[list] = []
 OUTCOMES: Counter = Counter()
+STARTED = [time.monotonic()]
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _KEY = re.compile(r'name="request_key"[^>]*value="([^"]*)"')
 OFFICE_PAGES = [("office: statistics", "/office/statistics/"),
@@ -33,12 +36,20 @@ OFFICE_PAGES = [("office: statistics", "/office/statistics/"),
                 ("office: home", "/office/")]
 
 
+@events.test_start.add_listener
+def _started(environment, **kwargs):
+    STARTED[0] = time.monotonic()
+
+
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, response=None, context=None,
             exception=None, **kwargs):
     status = getattr(response, "status_code", None) if response is not None else None
+    # the last field: when the request was sent, seconds after the phase started (load.py leaves
+    # out the ramp-up and warm-up seconds)
+    sent = time.monotonic() - STARTED[0] - response_time / 1000.0
     RECORDS.append([name, round(response_time, 2), status,
-                    type(exception).__name__ if exception else None])
+                    type(exception).__name__ if exception else None, round(sent, 3)])
 
 
 @events.quitting.add_listener

@@ -634,3 +634,25 @@ class ListingPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     listing = relationship("Listing", back_populates="photos")
+
+
+class CatalogueChange(db.Model):
+    """One row per statement that changed what visitors see of the catalogue (listings and their
+    kinds' tables, campaign parts, photos, organisations), written by database triggers (migration
+    b9c0d1e2f3a5), so that Core and ORM writes alike are noted. ``count(*)`` and ``max(id)`` of
+    the committed rows are the catalogue's generation, which the visitors' page cache
+    (marketplace.pagecache) puts in its keys: a committed edit changes it on every node at once,
+    without a lock (an insert-only log, not a counter row that writers would queue on)."""
+
+    __tablename__ = "catalogue_changes"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                                    primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                 server_default=sa.func.current_timestamp())
+
+
+# the tables whose writes CatalogueChange notes (the triggers of migration b9c0d1e2f3a5)
+CATALOGUE_TABLES = ("listings", "instruments", "technologies", "spaces", "campaigns",
+                    "campaign_expertise_needs", "campaign_resource_needs",
+                    "campaign_reward_tiers", "needs", "listing_photos", "organizations")

@@ -86,6 +86,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_security_headers(app)
     register_request_limits(app)
     register_template_helpers(app)
+    from marketplace.pagecache import init_page_cache
+
+    init_page_cache(app)  # after csrf.init_app: it wraps the templates' csrf_token()
     register_commands(app)
     from marketplace.ops import init_app as init_ops
 

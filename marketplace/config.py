@@ -107,6 +107,11 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Seconds a client is told to wait (Retry-After) when the database is unavailable.
     DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "30"))
+    # Visitors' page cache (marketplace.pagecache): search and listing pages of visitors who are
+    # not signed in, kept this many seconds per process (0: off) and keyed by the catalogue's
+    # generation, so an edit shows at once; bookings, reviews and pledges show within this time.
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "10"))
+    PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "2000"))  # per process
     # --- end step 8 operations settings ---
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
@@ -184,6 +189,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     RATELIMIT_ENABLED = False  # tests that check rate limits switch it back on
     RATELIMIT_STORAGE_URI = "memory://"
+    PAGE_CACHE_SECONDS = 0.0  # tests of the page cache switch it on (tests/marketplace/test_pagecache.py)
     MAIL_SERVER = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for thousands of test users; see auth.models
     REDIS_URL = None

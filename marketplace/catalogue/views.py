@@ -33,6 +33,7 @@ from listings.models import (
 from marketplace.errors import DomainError, NotAllowedError
 from marketplace.extensions import db, limiter
 from marketplace.money import MoneyFormatError, parse_yuan
+from marketplace.pagecache import cached_for_visitors
 from marketplace.publishing.forms import ActionForm
 from marketplace.publishing.operations import photo_dir
 from marketplace.recommendations.views import record_listing_view
@@ -179,6 +180,7 @@ def _highlighted(listing: Listing, terms, language: str) -> dict[str, Markup]:
 
 @bp.route("/search")
 @limiter.limit("120 per minute")
+@cached_for_visitors
 def index():
     """Search and browse published listings, with filters and facet counts."""
     search_request = search_request_from_args(api=False)
@@ -194,6 +196,7 @@ def index():
 
 
 @bp.route("/listings/<int:listing_id>")
+@cached_for_visitors
 def show(listing_id: int):
     """A listing's page: published ones for everyone, drafts for members and officers."""
     # one statement for the listing and its kind's columns, one for its photos (was: the base
@@ -204,8 +207,11 @@ def show(listing_id: int):
     if listing is None or not listing.can_view(current_user):
         abort(404)
     record_listing_view(listing, current_user)  # a signal for the recommender; never fails
+    # the publish/archive/delete buttons are for members only; a form made for a visitor would
+    # put a token of their own in the page and keep it out of the visitors' page cache
+    action_form = ActionForm() if current_user.is_authenticated else None
     return render_template(f"catalogue/show_{listing.kind.value}.html", listing=listing,
-                           language=_language(), action_form=ActionForm(),
+                           language=_language(), action_form=action_form,
                            category_label=category_label)
 
 
