@@ -110,7 +110,7 @@ class Config:
     # Visitors' page cache (marketplace.pagecache): search and listing pages of visitors who are
     # not signed in, kept this many seconds per process (0: off) and keyed by the catalogue's
     # generation, so an edit shows at once; bookings, reviews and pledges show within this time.
-    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "10"))
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "60"))
     PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "2000"))  # per process
     # --- end step 8 operations settings ---
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None

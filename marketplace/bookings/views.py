@@ -47,7 +47,7 @@ from marketplace.bookings.models import OPEN, Booking, BookingStatus, Qualificat
 from marketplace.errors import DomainError
 from marketplace.extensions import db, utcnow
 from marketplace.forms import apply_domain_error
-from marketplace.organizations.models import OrganizationKind
+from marketplace.organizations.models import Membership, Organization, OrganizationKind
 from marketplace.payments import booking_payments
 from marketplace.vouchers import operations as vouchers
 from marketplace.vouchers.models import VoucherProgramme
@@ -68,8 +68,9 @@ def _language() -> str:
 
 def _my_organizations(user) -> list:
     """The user's organisations, enterprises first (they are the ones that book with vouchers)."""
-    return sorted((m.organization for m in user.memberships),
-                  key=lambda o: (o.kind != OrganizationKind.ENTERPRISE, o.name_zh))
+    found = db.session.scalars(sa.select(Organization).join(Membership).where(
+        Membership.user_id == user.id))  # one statement, not one per membership
+    return sorted(found, key=lambda o: (o.kind != OrganizationKind.ENTERPRISE, o.name_zh))
 
 
 def _org_ids(user) -> list[int]:
@@ -118,8 +119,9 @@ def cancellation_rule(instrument) -> str:
 # booking: preview, then confirm
 def _usable_programmes(organizations, now) -> tuple[list[VoucherProgramme], dict[int, set[int]]]:
     usable, programmes = {}, {}
+    by_organization = vouchers.list_usable_programmes_of([o.id for o in organizations], now)
     for organization in organizations:
-        found = vouchers.list_usable_programmes(organization, now)
+        found = by_organization[organization.id]
         usable[organization.id] = {p.id for p in found}
         programmes.update((p.id, p) for p in found)
     return sorted(programmes.values(), key=lambda p: p.id), usable

@@ -638,6 +638,24 @@ def list_usable_programmes(enterprise: Organization, now: datetime) -> list[Vouc
                                    .order_by(VoucherProgramme.id)))
 
 
+def list_usable_programmes_of(organization_ids: list[int],
+                              now: datetime) -> dict[int, list[VoucherProgramme]]:
+    """``list_usable_programmes`` for several organisations in two statements (a booking form of
+    a member of many organisations made two per organisation)."""
+    if not organization_ids:
+        return {}
+    pairs = db.session.execute(
+        sa.select(Quota.organization_id, Quota.programme_id).distinct()
+        .where(Quota.organization_id.in_(organization_ids), Quota.expires_at > now,
+               Quota.expired_at.is_(None))).all()
+    programmes = {p.id: p for p in db.session.scalars(
+        sa.select(VoucherProgramme).where(VoucherProgramme.id.in_({pid for _o, pid in pairs})))}
+    found: dict[int, list[VoucherProgramme]] = {oid: [] for oid in organization_ids}
+    for organization_id, programme_id in sorted(pairs, key=lambda pair: pair[1]):
+        found[organization_id].append(programmes[programme_id])
+    return found
+
+
 def voucher_balance(enterprise: Organization, programme: VoucherProgramme, now: datetime) -> dict:
     """For the enterprise's pages: available, held and spent, and the quotas with expiry."""
     rows = []
