@@ -639,10 +639,11 @@ class ListingPhoto(db.Model):
 class CatalogueChange(db.Model):
     """One row per statement that changed what visitors see of the catalogue (listings and their
     kinds' tables, campaign parts, photos, organisations), written by database triggers (migration
-    b9c0d1e2f3a5), so that Core and ORM writes alike are noted. ``count(*)`` and ``max(id)`` of
-    the committed rows are the catalogue's generation, which the visitors' page cache
-    (marketplace.pagecache) puts in its keys: a committed edit changes it on every node at once,
-    without a lock (an insert-only log, not a counter row that writers would queue on)."""
+    b9c0d1e2f3a5), so that Core and ORM writes alike are noted. The newest committed id and a
+    count of the committed rows below it are the catalogue's generation, which the visitors'
+    page cache (marketplace.pagecache) puts in its keys: a committed edit changes it on every node
+    at once, without a lock (an insert-only log, not a counter row that writers would queue on).
+    The periodic jobs prune rows older than an hour."""
 
     __tablename__ = "catalogue_changes"
 

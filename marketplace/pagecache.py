@@ -4,9 +4,9 @@ Those pages are most of a city's traffic and the same for every visitor in a lan
 app process keeps the rendered HTML for ``PAGE_CACHE_SECONDS`` (a micro-cache; 0 turns it off):
 
 - **Key**: the view, the language, the path with its query string, and the catalogue's generation
-  (``count(*)`` and ``max(id)`` of the committed ``catalogue_changes`` rows that database triggers
+  (the newest id and a count of the committed ``catalogue_changes`` rows that database triggers
   write for every change of a listing, its kind's row, campaign parts, photos or an
-  organisation; one indexed query a request). A committed edit therefore changes the key on every
+  organisation; one indexed query a request; see ``catalogue_generation``). A committed edit therefore changes the key on every
   app server at once: the next visitor's page is rendered afresh, on any node.
 - **Within the time limit only**: what the catalogue tables do not hold (a booking in an
   instrument's week grid, a new review, a campaign's pledges) and a Whoosh index written after
@@ -24,6 +24,7 @@ nothing another worker needs is kept in it, since the generation comes from the 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from flask_caching.backends import SimpleCache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from listings.models import CatalogueChange
 from marketplace.extensions import db
 
 HEADER = "X-Page-Cache"  # hit / miss / bypass, for operators and tests
@@ -59,11 +61,30 @@ def init_page_cache(app: Flask) -> None:
     app.context_processor(lambda: {"csrf_token": csrf_token})
 
 
+WINDOW = 1000  # ids below the newest that the generation still counts
+
+
 def catalogue_generation() -> tuple[int, int]:
-    """The committed catalogue's generation (see the module docstring)."""
-    count, last = db.session.execute(
-        sa.text("SELECT count(*), coalesce(max(id), 0) FROM catalogue_changes")).one()
-    return int(count), int(last)
+    """The committed catalogue's generation: the newest committed ``catalogue_changes`` id and how
+    many committed rows lie in the ``WINDOW`` ids below it. The count catches a transaction that
+    took its id before a later one and commits after it (the newest id stays, the count grows);
+    the window keeps the look-up a short index range however long the log gets."""
+    last, count = db.session.execute(sa.text(
+        "SELECT newest, (SELECT count(*) FROM catalogue_changes WHERE id > newest - :window) "
+        "FROM (SELECT coalesce(max(id), 0) AS newest FROM catalogue_changes) AS latest"),
+        {"window": WINDOW}).one()
+    return int(last), int(count)
+
+
+def prune_catalogue_changes(session, now, keep=timedelta(hours=1)) -> int:
+    """Delete the log's rows older than ``keep``, but never the newest (its id is the
+    generation); run by the periodic jobs. Returns how many went."""
+    newest = session.execute(sa.select(sa.func.max(CatalogueChange.id))).scalar()
+    if newest is None:
+        return 0
+    result = session.execute(sa.delete(CatalogueChange).where(
+        CatalogueChange.changed_at < now - keep, CatalogueChange.id < newest))
+    return result.rowcount or 0
 
 
 def _store():

@@ -54,11 +54,33 @@ def run_once(app) -> int:
             db.session.remove()
 
 
+def prune_once(app) -> int:
+    """The page cache's change log: rows older than an hour go (marketplace.pagecache)."""
+    from marketplace.extensions import db, utcnow
+    from marketplace.pagecache import prune_catalogue_changes
+
+    with app.app_context():
+        try:
+            removed = prune_catalogue_changes(db.session, utcnow())
+            db.session.commit()
+            return removed
+        except Exception:
+            db.session.rollback()
+            log.exception("pruning catalogue_changes failed; trying again next round")
+            return 0
+        finally:
+            db.session.remove()
+
+
 def _loop(app, interval: int, stop: threading.Event) -> None:
     from marketplace.integrity.jobs import run_due as scan_integrity
     from marketplace.recommendations.jobs import run_due
 
+    rounds = 0
     while not stop.wait(interval):
         run_once(app)
+        if rounds % max(1, 3600 // interval) == 0:
+            prune_once(app)  # hourly
+        rounds += 1
         run_due(app)  # digests and retraining, at most hourly
         scan_integrity(app)  # anti-fraud signals, at most hourly

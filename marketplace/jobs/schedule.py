@@ -41,6 +41,8 @@ PERIODIC = (
     Periodic("matching.retrain", "marketplace.jobs.tasks:retrain_recommender",
              "JOBS_HOURLY_SECONDS", 3600),
     Periodic("integrity.scan", "marketplace.jobs.tasks:scan_integrity", "JOBS_HOURLY_SECONDS", 3600),
+    Periodic("catalogue.prune", "marketplace.jobs.tasks:prune_catalogue_changes",
+             "JOBS_HOURLY_SECONDS", 3600),
     Periodic("mail.requeue_lost", "marketplace.jobs.tasks:requeue_lost_mail",
              "JOBS_BOOKINGS_SWEEP_SECONDS", 600),
 )

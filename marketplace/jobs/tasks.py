@@ -11,6 +11,8 @@ Each is idempotent — a job run twice has the effect of one:
 - retraining: only when the newest artifact is older than MATCHING_RETRAIN_HOURS, one trainer at a
   time (a Redis lock across hosts, the lock file in MODEL_DIR on one host);
 - integrity scan: signals are upserted by their natural key (a second scan adds nothing);
+- catalogue log: ``prune_catalogue_changes`` deletes rows of ``catalogue_changes`` older than an
+  hour (never the newest); a second run finds nothing more to delete;
 - lost mail: outbox rows still ``queued`` and never attempted a while after they were written
   (their enqueue failed: Redis was down at the commit) get their delivery job again; delivery
   itself sends only while the row is ``queued``.
@@ -70,6 +72,15 @@ def sweep_bookings() -> dict | str:
                   "reminded": bookings.send_reminders(now)}
         db.session.commit()
         return result
+
+
+def prune_catalogue_changes() -> int:
+    """Keep the page cache's change log short (marketplace.pagecache); how many rows went."""
+    from marketplace.pagecache import prune_catalogue_changes as prune
+
+    removed = prune(db.session, utcnow())
+    db.session.commit()
+    return removed
 
 
 def send_digests() -> int | str | None:

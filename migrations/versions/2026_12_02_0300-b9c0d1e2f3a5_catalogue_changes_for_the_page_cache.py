@@ -5,8 +5,9 @@ Revises: a8b9c0d1e2f4
 Create Date: 2026-12-02 03:00:00
 
 Step 8: an insert-only log with one row per statement (PostgreSQL: statement triggers) or row
-(SQLite: row triggers) that inserts, updates or deletes rows of the catalogue's tables. Its
-``count(*)`` and ``max(id)`` are the generation the page cache keys on (marketplace.pagecache).
+(SQLite: row triggers) that inserts, updates or deletes rows of the catalogue's tables. Its newest
+committed id and a count below it are the generation the page cache keys on
+(marketplace.pagecache.catalogue_generation).
 """
 from alembic import op
 import sqlalchemy as sa

@@ -130,3 +130,16 @@ def test_only_full_pages_are_kept(client, page_cache, instrument):
     assert client.get("/listings/999999").status_code == 404
     assert client.get("/listings/999999").headers.get(HEADER) is None
     assert len(page_cache._cache) == 0
+
+
+def test_a_late_commit_below_the_newest_id_still_changes_the_generation(app, db):
+    """Ids are taken in one order and committed in another: the count sees the late one."""
+    from listings.models import CatalogueChange
+
+    db.session.add_all([CatalogueChange(id=i) for i in (1, 3)])
+    db.session.commit()
+    before = catalogue_generation()
+    db.session.add(CatalogueChange(id=2))  # as if its transaction committed last
+    db.session.commit()
+    assert catalogue_generation() != before
+    assert catalogue_generation()[0] == before[0] == 3

@@ -227,3 +227,15 @@ def test_mail_whose_enqueue_was_lost_is_dispatched_again_once(app, queue_on, wor
     work()
     assert [m.status for m in outbox()] == [OutboxStatus.LOGGED]
     assert tasks.requeue_lost_mail() == 0
+
+
+def test_catalogue_log_pruning_removes_old_rows_once_and_keeps_the_newest(app, queue_on, work):
+    from listings.models import CatalogueChange
+
+    old = utcnow() - timedelta(hours=3)
+    db.session.add_all([CatalogueChange(changed_at=old) for _ in range(3)])
+    db.session.commit()
+    newest = db.session.scalar(sa.select(sa.func.max(CatalogueChange.id)))
+    first, second = run_twice(work, queue_on, TASKS + "prune_catalogue_changes", "catalogue.prune")
+    assert (first, second) == (2, 0)
+    assert db.session.scalars(sa.select(CatalogueChange.id)).all() == [newest]
