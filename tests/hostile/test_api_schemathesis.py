@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import BACKEND
-from tests.hostile.common import HARD, SEED, figure
+from tests.hostile.common import HARD, SEED, distinct_global_random, figure
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -105,6 +105,7 @@ def _fuzz(operation, mode, identities, real_ids, label, info, per_check, example
     @given(case=operation.as_strategy(generation_mode=mode),
            who=st.sampled_from(sorted(identities)), real=st.integers(-1, 10**6))
     def run(case, who, real):
+        distinct_global_random()
         info["cases"] += 1
         for name, ids in real_ids.items():  # half the positive cases name a real object
             if mode == GenerationMode.POSITIVE and real >= 0 and name in (case.path_parameters

@@ -29,7 +29,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import EnvironBuilder, stream_encode_multipart
 
 from tests.conftest import BACKEND
-from tests.hostile.common import HARD, SEED, figure
+from tests.hostile.common import HARD, SEED, distinct_global_random, figure
 from tests.security.helpers import PERSONAS, clear_tables, diff_tables, mint_session, snapshot
 from tests.security.test_authz_matrix import ROWS, Row
 
@@ -211,6 +211,7 @@ def _fuzz_route(row: Row, persona: str, make_client, state: dict, tally: Counter
               suppress_health_check=list(HealthCheck))
     @given(edits=mutation(sorted(state["valid"])))
     def case(edits):
+        distinct_global_random()
         if HARD and state["dirty"]:
             prepare()
             sign_in()

@@ -124,6 +124,19 @@ def test_instrument_money_and_hours_are_stored_exactly(client, auth, db):
     assert listing.closed_dates == ["2027-02-06"]
 
 
+def test_a_nul_character_in_text_is_stored_as_a_replacement_character(client, auth, db):
+    """PostgreSQL cannot store NUL in text (a 500, found by the long form fuzz): the form guard
+    turns it into U+FFFD on every form, on both databases."""
+    owner = make_user()
+    org = make_organization(owner, kind=OrganizationKind.UNIVERSITY)
+    db.session.commit()
+    auth.login_as(owner)
+    data = {**COMMON, **FORMS["instrument"], "organization_id": str(org.id),
+            "manufacturer": "a\x00b"}
+    assert client.post("/listings/new/instrument", data=data).status_code == 302
+    assert db.session.scalar(sa.select(Listing)).manufacturer == "a\ufffdb"
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("rate_external_fen", "abc"), ("rate_external_fen", "-5"), ("rate_external_fen", "1.005"),
     ("hours_0", "8-12"), ("hours_0", "14:00-12:00"), ("closed_dates", "next tuesday"),
