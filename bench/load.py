@@ -27,6 +27,10 @@ model folder; RUN_JOBS_IN_PROCESS=0, RATELIMIT_ENABLED=0) and runs locust phases
    concurrency. Phase 2's rps as a share of phase 3's is the "realistic pages vs a trivial route"
    figure.
 
+The tables show, per route, the share of requests the visitors' page cache answered among those
+that could use it (``X-Page-Cache: hit`` of hit + miss; signed-in pages bypass it). Each gunicorn
+worker has its own page cache, so more workers fill more caches.
+
 Every phase leaves out the requests sent during its ramp and the ``--warmup-seconds`` after
 it (connections opening, caches filling) and counts ``--seconds`` of steady state.
 
@@ -46,7 +50,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+import uuid
+from collections import Counter, defaultdict
 from importlib import metadata
 from pathlib import Path
 
@@ -144,19 +149,29 @@ def is_error(name: str, status, error) -> bool:
     return status != 200
 
 
+def _hit_share(states: Counter) -> str:
+    """The share of requests the visitors' page cache answered, among those that could use it."""
+    usable = states["hit"] + states["miss"]
+    return f"{states['hit'] / usable:.0%}" if usable else "-"
+
+
 def summarize(result: dict) -> dict[str, dict]:
     by_route: dict[str, list] = defaultdict(list)
-    for name, ms, status, error, _sent in result["records"]:
+    cache_states: dict[str, Counter] = defaultdict(Counter)
+    for name, ms, status, error, _sent, cached in result["records"]:
         by_route[name].append((ms, is_error(name, status, error), status))
+        cache_states[name][cached] += 1
     rows = {}
     for name, items in sorted(by_route.items()):
         times = [ms for ms, _e, _s in items]
         errors = [s for _ms, e, s in items if e]
         rows[name] = {"requests": len(items), "rps": len(items) / result["seconds"],
                       "p50": percentile(times, 50), "p99": percentile(times, 99),
-                      "errors": len(errors), "error_statuses": sorted({str(s) for s in errors})}
+                      "errors": len(errors), "error_statuses": sorted({str(s) for s in errors}),
+                      "hits": _hit_share(cache_states[name])}
     times = [ms for items in by_route.values() for ms, _e, _s in items]
-    rows["ALL"] = {"requests": len(times), "rps": len(times) / result["seconds"],
+    everything = sum(cache_states.values(), Counter())
+    rows["ALL"] = {"hits": _hit_share(everything),"requests": len(times), "rps": len(times) / result["seconds"],
                    "p50": percentile(times, 50), "p99": percentile(times, 99),
                    "errors": sum(r["errors"] for r in rows.values())}
     return rows
@@ -164,13 +179,28 @@ def summarize(result: dict) -> dict[str, dict]:
 
 def print_table(title: str, rows: dict[str, dict], outcomes: dict | None = None) -> None:
     print(f"\n  {title}")
-    print(f"    {'route':34} {'requests':>8} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    print(f"    {'route':34} {'requests':>8} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+          f"{'cache hits':>10}")
     for name, row in rows.items():
         extra = f"  ({', '.join(row['error_statuses'])})" if row.get("error_statuses") else ""
         print(f"    {name:34} {row['requests']:>8} {row['rps']:>7.1f} {row['p50']:>8.1f} "
-              f"{row['p99']:>8.1f} {row['errors']:>6}{extra}")
+              f"{row['p99']:>8.1f} {row['errors']:>6} {row['hits']:>10}{extra}")
     if outcomes:
         print("    booking outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+
+
+def _delete_keys(redis_url: str, tag: str) -> None:
+    """The run's keys (queue, its jobs, cache, page cache) in the bench's Redis."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    doomed = list(client.scan_iter(match=f"*{tag}*", count=1000))
+    for key in client.scan_iter(match="rq:job:*", count=1000):
+        origin = client.hget(key, "origin")
+        if origin and origin.decode().startswith(tag):
+            doomed.append(key)
+    for start in range(0, len(doomed), 1000):
+        client.delete(*doomed[start:start + 1000])
 
 
 def verdict(ok: bool) -> str:
@@ -191,6 +221,11 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup-seconds", type=float, default=5.0,
                         help="every phase: seconds after the ramp left out of the figures")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL",
+                                                              "redis://127.0.0.1:6379/12"),
+                        help="Redis of the scale-out shape (queue, cache, page cache); "
+                             "'none': the app without Redis")
+    parser.add_argument("--search-backend", default="postgres", choices=("postgres", "whoosh"))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     think = tuple(float(x) for x in args.think.split(","))
@@ -209,7 +244,17 @@ def main(argv=None) -> int:
           f"no think time; figures leave out the ramp and {args.warmup_seconds:g} s of warm-up")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    scratch = Scratch("postgresql", workdir, pg_url=args.pg_url, prefix="bench_load")
+    tag = f"bench-load-{uuid.uuid4().hex[:8]}"
+    extra = {"SEARCH_BACKEND": args.search_backend}
+    redis_url = None if args.redis_url.lower() in ("", "none") else args.redis_url
+    if redis_url:
+        extra.update(REDIS_URL=redis_url, JOBS_QUEUE_PREFIX=tag, CACHE_KEY_PREFIX=f"{tag}:cache:",
+                     RATELIMIT_KEY_PREFIX=f"{tag}-limits")
+    print(f"  shape    PostgreSQL, search backend {args.search_backend}, "
+          + (f"Redis {redis_url} (queue, cache and page cache; keys {tag}*)" if redis_url
+             else "no Redis (page cache per worker process)"))
+    scratch = Scratch("postgresql", workdir, pg_url=args.pg_url, prefix="bench_load",
+                      extra_env=extra)
     figures = []
     try:
         started = time.monotonic()
@@ -270,6 +315,8 @@ def main(argv=None) -> int:
             print(f"\n  kept database {scratch.name} and {workdir}")
         else:
             scratch.drop()
+        if redis_url:
+            _delete_keys(redis_url, tag)
     print("\nSummary")
     print(f"  {'workers':>7} {'search p99':>11} {'mix rps':>8} {'trivial rps':>11} {'ratio':>6} "
           f"{'errors':>6}  verdicts (p99 / ratio / errors)   load average after")

@@ -4,7 +4,8 @@ Everything comes from the JSON plan named by ``LOAD_PLAN`` (written by load.py):
 (``mix`` or ``trivial``), think time, search queries, listing URLs, bookable slots and the
 cookies of signed-in officer and SME sessions (signed in once by load.py, so the run measures
 pages, not password hashing). Every request is written to ``LOAD_RESULTS`` when locust quits:
-``[name, milliseconds, status, error, sent]`` (``sent``: seconds after the phase started);
+``[name, milliseconds, status, error, sent, page cache]`` (``sent``: seconds after the phase
+started; the visitors' page cache's ``X-Page-Cache`` answer: hit, miss, bypass or none);
 booking outcomes are counted apart (a slot someone else took first is a business answer, not an
 error).
 
@@ -45,11 +46,12 @@ def _started(environment, **kwargs):
 def _record(request_type, name, response_time, response_length, response=None, context=None,
             exception=None, **kwargs):
     status = getattr(response, "status_code", None) if response is not None else None
+    cached = response.headers.get("X-Page-Cache") if response is not None else None
     # the last field: when the request was sent, seconds after the phase started (load.py leaves
     # out the ramp-up and warm-up seconds)
     sent = time.monotonic() - STARTED[0] - response_time / 1000.0
     RECORDS.append([name, round(response_time, 2), status,
-                    type(exception).__name__ if exception else None, round(sent, 3)])
+                    type(exception).__name__ if exception else None, round(sent, 3), cached])
 
 
 @events.quitting.add_listener

@@ -112,6 +112,9 @@ class Config:
     # generation, so an edit shows at once; bookings, reviews and pledges show within this time.
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "60"))
     PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "2000"))  # per process
+    # The officers' statistics pages: a section's figures are computed at most once in this many
+    # seconds per filter and language, in the shared cache (0: every request).
+    STATISTICS_CACHE_SECONDS = int(os.environ.get("STATISTICS_CACHE_SECONDS", "60"))
     # --- end step 8 operations settings ---
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None

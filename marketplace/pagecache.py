@@ -17,12 +17,18 @@ app process keeps the rendered HTML for ``PAGE_CACHE_SECONDS`` (a micro-cache; 0
   a token any other way (a form's hidden field), a visitor with flashed messages waiting, and any
   answer but a 200 are not cached.
 
-Each process has its own store (Flask-Caching's SimpleCache, ``PAGE_CACHE_ENTRIES`` entries):
-nothing another worker needs is kept in it, since the generation comes from the database.
+**Where**: with ``REDIS_URL`` (the scale-out shape) the pages go to the shared cache (Flask-Caching
+on Redis, marketplace.jobs.cache), so each page is rendered once per time limit for every worker
+of every app server; a Redis that does not answer makes every request a miss, never an error.
+Without it each process keeps its own (Flask-Caching's SimpleCache, ``PAGE_CACHE_ENTRIES``
+entries). Either way correctness never depends on another worker: the generation comes from the
+database.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -38,14 +44,50 @@ from listings.models import CatalogueChange
 from marketplace.extensions import db
 
 HEADER = "X-Page-Cache"  # hit / miss / bypass, for operators and tests
+log = logging.getLogger(__name__)
+
+
+class SharedPages:
+    """The page store on the shared cache (Redis): short keys, fail open."""
+
+    def __init__(self, cache, seconds: int):
+        self.cache, self.seconds = cache, seconds
+
+    @staticmethod
+    def _key(key: str) -> str:
+        return "page:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+    def get(self, key: str):
+        try:
+            return self.cache.get(self._key(key))
+        except Exception as exc:  # noqa: BLE001 - Redis away: render the page
+            log.warning("page cache unavailable (%s): rendering", exc.__class__.__name__)
+            return None
+
+    def set(self, key: str, body: str) -> None:
+        try:
+            self.cache.set(self._key(key), body, timeout=self.seconds)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("page cache unavailable (%s): page not kept", exc.__class__.__name__)
 
 
 def init_page_cache(app: Flask) -> None:
-    seconds = float(app.config.get("PAGE_CACHE_SECONDS") or 0)
-    app.extensions["page_cache"] = (
-        SimpleCache(threshold=int(app.config.get("PAGE_CACHE_ENTRIES") or 2000),
-                    default_timeout=max(1, int(round(seconds))))
-        if seconds > 0 else None)
+    """Called by create_app after the shared cache (marketplace.jobs.init_app) is set up; again
+    (the store only) when a test changes the cache settings."""
+    from marketplace.extensions import cache
+
+    seconds = max(1, int(round(float(app.config.get("PAGE_CACHE_SECONDS") or 0))))
+    if not float(app.config.get("PAGE_CACHE_SECONDS") or 0) > 0:
+        store = None
+    elif app.config.get("REDIS_URL") and app.config.get("CACHE_TYPE") in (
+            "RedisCache", "flask_caching.backends.RedisCache"):
+        store = SharedPages(cache, seconds)
+    else:
+        store = SimpleCache(threshold=int(app.config.get("PAGE_CACHE_ENTRIES") or 2000),
+                            default_timeout=seconds)
+    app.extensions["page_cache"] = store
+    if "page_cache_marker" in app.extensions:
+        return
     # unguessable, so that no listing text can spell it
     app.extensions["page_cache_marker"] = "czx-csrf-" + secrets.token_hex(16)
 
@@ -64,16 +106,30 @@ def init_page_cache(app: Flask) -> None:
 WINDOW = 1000  # ids below the newest that the generation still counts
 
 
-def catalogue_generation() -> tuple[int, int]:
+_GENERATION = sa.text(
+    "SELECT newest, (SELECT count(*) FROM catalogue_changes WHERE id > newest - :window) "
+    "FROM (SELECT coalesce(max(id), 0) AS newest FROM catalogue_changes) AS latest")
+
+
+def catalogue_generation(connection=None) -> tuple[int, int]:
     """The committed catalogue's generation: the newest committed ``catalogue_changes`` id and how
     many committed rows lie in the ``WINDOW`` ids below it. The count catches a transaction that
     took its id before a later one and commits after it (the newest id stays, the count grows);
-    the window keeps the look-up a short index range however long the log gets."""
-    last, count = db.session.execute(sa.text(
-        "SELECT newest, (SELECT count(*) FROM catalogue_changes WHERE id > newest - :window) "
-        "FROM (SELECT coalesce(max(id), 0) AS newest FROM catalogue_changes) AS latest"),
-        {"window": WINDOW}).one()
-    return int(last), int(count)
+    the window keeps the look-up a short index range however long the log gets.
+
+    Read in the request's session by default; the cache's wrapper reads it on an autocommit
+    connection of its own instead (one statement, no BEGIN/ROLLBACK: a hit then never opens the
+    session's transaction at all)."""
+    if connection is None:
+        row = db.session.execute(_GENERATION, {"window": WINDOW}).one()
+    else:
+        row = connection.execute(_GENERATION, {"window": WINDOW}).one()
+    return int(row[0]), int(row[1])
+
+
+def _fresh_generation() -> tuple[int, int]:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return catalogue_generation(connection)
 
 
 def prune_catalogue_changes(session, now, keep=timedelta(hours=1)) -> int:
@@ -112,7 +168,7 @@ def cached_for_visitors(view):
                 response.headers[HEADER] = "bypass"
             return response
         key = "|".join((request.endpoint or "", str(get_locale()), request.full_path,
-                        "%d.%d" % catalogue_generation()))
+                        "%d.%d" % _fresh_generation()))
         body = store.get(key)
         if body is not None:
             response = Response(_with_token(body), mimetype="text/html")

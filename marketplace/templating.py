@@ -13,7 +13,7 @@ from marketplace.reference import area_name, industry_name
 
 
 @lru_cache(maxsize=32)
-def _parsed_locale(code: str) -> Locale:
+def parsed_locale(code: str) -> Locale:
     """``Locale.parse`` of one of our language keys, parsed once per process (babel normalises
     the name against its list of locale files each time: it showed up in every page's profile)."""
     return Locale.parse(code)
@@ -67,7 +67,7 @@ def register_template_helpers(app: Flask) -> None:
         languages = current_app.config["LANGUAGES"]
         # Babel resolves "zh_CN" to zh_Hans_CN: compare parsed locales, report our own key.
         current = next((code for code in languages if locale is not None
-                        and _parsed_locale(code) == locale), current_app.config["BABEL_DEFAULT_LOCALE"])
+                        and parsed_locale(code) == locale), current_app.config["BABEL_DEFAULT_LOCALE"])
         return {
             "languages": languages,
             "current_locale": current,

@@ -1,9 +1,10 @@
 """The shared cache (Flask-Caching): RedisCache on REDIS_URL, so every worker sees the same
 entries; SimpleCache (one process) without Redis; NullCache when testing. CACHE_TYPE overrides.
 
-Only figures that are the same for every visitor are cached, for CACHE_DEFAULT_TIMEOUT seconds
-(60), keyed by everything they depend on: the open-data datasets per filter and host. Never pages
-that depend on who asks. The cache fails open: when Redis does not answer, the value is computed.
+Only figures that are the same for everyone who may see them are cached, keyed by everything they
+depend on: the open-data datasets per filter and host (CACHE_DEFAULT_TIMEOUT, 60 s), the officers'
+statistics sections per filter and language (STATISTICS_CACHE_SECONDS, 60 s). Never pages that
+depend on who asks. The cache fails open: when Redis does not answer, the value is computed.
 """
 
 from __future__ import annotations

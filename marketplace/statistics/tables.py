@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from marketplace.statistics import indicators
 from marketplace.statistics.indicators import Filters
@@ -276,3 +277,13 @@ def display(value) -> str:
 
 def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def body_html(table: Table) -> Markup:
+    """The table's rows as ``<tr>`` elements, cells escaped and numbers right-aligned: built here
+    rather than cell by cell in Jinja, where the calls per cell were most of the instruments
+    page's time (hundreds of cells)."""
+    cells = {True: '<td class="text-end">%s</td>', False: "<td>%s</td>"}
+    return Markup("".join(
+        "<tr>" + "".join(cells[is_number(v)] % escape(display(v)) for v in row) + "</tr>"
+        for row in table.rows))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -78,17 +78,36 @@ def _query(filters: Filters) -> dict[str, str]:
     return values
 
 
+def section_data(section: str, filters: Filters, language: str):
+    """A section's figures, computed at most once per STATISTICS_CACHE_SECONDS (60) for the
+    same filters and language, in the shared cache (Redis when configured): the same for every
+    officer, and a dashboard reload should not recompute the marketplace."""
+    from marketplace.jobs.cache import remember
+
+    def compute():
+        data = stats_tables.SECTIONS[section](db.session, filters, utcnow(), language)
+        # the tables' rows as HTML too, so that a cached section is not re-rendered cell by cell
+        data["bodies"] = {t.name: stats_tables.body_html(t) for t in data["tables"]}
+        return data
+
+    seconds = int(current_app.config.get("STATISTICS_CACHE_SECONDS") or 0)
+    if seconds <= 0:
+        return compute()
+    return remember("statistics", {"section": section, "language": language,
+                                   "filters": _query(filters)}, compute, timeout=seconds)
+
+
 def _page(section: str, template: str, charts):
     filters, errors = parse_filters(request.args)
     language = _language()
-    data = ({"tables": []} if errors
-            else stats_tables.SECTIONS[section](db.session, filters, utcnow(), language))
+    data = {"tables": []} if errors else section_data(section, filters, language)
     chart_data = charts(data) if not errors else {}
     return render_template(
         template, section=section, data=data, filters=filters, errors=errors,
         args=request.args, query=_query(filters), districts=_district_choices(),
         chart_json=json.dumps(chart_data, ensure_ascii=False),
-        language=language, cell=stats_tables.display, numeric=stats_tables.is_number),\
+        language=language,
+        table_body=lambda t: data.get("bodies", {}).get(t.name) or stats_tables.body_html(t)),\
         400 if errors else 200
 
 

@@ -111,3 +111,31 @@ def test_open_data_answers_are_cached_per_filter(app, db, client, redis_cache):
     assert cached["rows"] == first["rows"]  # within the minute: the shared figures
     fresh = client.get("/api/v1/open/listings?end=2099-12-31").get_json()
     assert fresh["rows"] != first["rows"]  # other filters: computed now
+
+
+def test_visitors_pages_are_shared_through_redis_and_fail_open(app, db, client, redis_cache):
+    """With REDIS_URL the page cache lives in the shared cache: every worker and app server
+    finds a page another rendered; a Redis that does not answer makes misses, not errors."""
+    from marketplace.pagecache import HEADER, SharedPages, init_page_cache
+    from tests.factories import make_instrument, make_organization, make_user
+
+    make_instrument(make_organization(make_user()), title_zh="共享缓存测试电镜")
+    db.session.commit()
+    saved_seconds = app.config["PAGE_CACHE_SECONDS"]
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    try:
+        init_page_cache(app)
+        assert isinstance(app.extensions["page_cache"], SharedPages)
+        assert client.get("/search?q=电镜").headers[HEADER] == "miss"
+        assert app.test_client().get("/search?q=电镜").headers[HEADER] == "hit"
+        assert redis_cache.keys(f"{redis_cache.tag}:cache:page:*")
+        app.config.update(CACHE_TYPE=None, CACHE_REDIS_URL=None, REDIS_URL="redis://127.0.0.1:1/0")
+        init_cache(app)
+        init_page_cache(app)
+        assert isinstance(app.extensions["page_cache"], SharedPages)
+        for _ in range(2):
+            response = client.get("/search?q=电镜")
+            assert (response.status_code, response.headers[HEADER]) == (200, "miss")
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = saved_seconds
+        app.extensions["page_cache"] = None

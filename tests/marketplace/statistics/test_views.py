@@ -182,3 +182,36 @@ def test_unknown_export_is_404(officer_client):
 def test_office_home_links_to_the_dashboard(officer_client):
     html = officer_client.get("/office/").get_data(as_text=True)
     assert 'data-testid="statistics-card"' in html and "/office/statistics/" in html
+
+
+@pytest.fixture
+def simple_cache(app):
+    """A real in-process cache for one test (the suite's is NullCache)."""
+    from marketplace.extensions import cache
+
+    saved = app.config["CACHE_TYPE"]
+    app.config["CACHE_TYPE"] = "SimpleCache"
+    cache.init_app(app)
+    cache.clear()
+    yield cache
+    cache.clear()
+    app.config["CACHE_TYPE"] = saved
+    cache.init_app(app)
+
+
+def test_a_section_is_computed_once_per_filter_and_language_within_the_cache_time(
+        app, officer_client, simple_cache, monkeypatch):
+    calls = []
+    real = tables.SECTIONS["instruments"]
+    monkeypatch.setitem(tables.SECTIONS, "instruments",
+                        lambda *args: calls.append(args[1:4:2]) or real(*args))
+    for _ in range(2):
+        assert officer_client.get("/office/statistics/instruments").status_code == 200
+    assert len(calls) == 1
+    officer_client.get("/office/statistics/instruments?district=140403")
+    english(officer_client)
+    officer_client.get("/office/statistics/instruments")
+    assert [language for _filters, language in calls] == ["zh", "zh", "en"]
+    monkeypatch.setitem(app.config, "STATISTICS_CACHE_SECONDS", 0)  # off: every request
+    officer_client.get("/office/statistics/instruments")
+    assert len(calls) == 4
