@@ -22,30 +22,35 @@ def _lines(store: dict) -> list[str]:
     return [store[name] for name in sorted(store)]
 
 
+def _fixed(counts) -> str:
+    """The seed and time part of a line whose cases are fixed lists (no random choice)."""
+    return f" [seed none (fixed cases), elapsed {counts.get('ms', 0) / 1000:.1f}s]"
+
+
 def _security_lines(store: dict) -> list[str]:
     lines = []
     matrix = store.get("authz_matrix")
-    if matrix:
+    if matrix and "cells" in matrix:
         lines.append(
             f"S1 authz matrix: {matrix['cells']} cells ({matrix['rows']} rows x "
             f"{matrix['personas']} personas), unexpected cells: {matrix['unexpected']}"
             + (f" (and {matrix['known_bug']} in rows xfailed for reported app bugs)"
-               if matrix.get("known_bug") else ""))
+               if matrix.get("known_bug") else "") + _fixed(matrix))
     redirects = store.get("open_redirect")
-    if redirects:
+    if redirects and "payloads" in redirects:
         lines.append(
             f"S5 open redirect: {redirects['refused']}/{redirects['payloads']} payloads "
             f"refused by is_safe_redirect, {redirects['login_flow']} checked through "
             f"login, {redirects['language']} through /language, "
-            f"{redirects['accepted']} safe targets accepted")
+            f"{redirects['accepted']} safe targets accepted" + _fixed(redirects))
     csrf = store.get("csrf")
-    if csrf:
+    if csrf and "post_routes" in csrf:
         lines.append(f"S3 CSRF: {csrf['refused']}/{csrf['post_routes']} POST routes refused "
-                     f"without a token, exempt routes: {csrf['exempt']}")
+                     f"without a token, exempt routes: {csrf['exempt']}" + _fixed(csrf))
     xss = store.get("xss")
-    if xss:
+    if xss and "pages" in xss:
         lines.append(f"S7 XSS: {xss['pages']} page renders checked for {xss['payloads']} "
-                     f"payloads, raw payloads found: {xss['raw']}")
+                     f"payloads, raw payloads found: {xss['raw']}" + _fixed(xss))
     limits = store.get("bad_input")
     if limits:
         lines.append(f"S8 bad input: {limits['cases']} cases, server errors: {limits['errors']}, "

@@ -29,3 +29,16 @@ def scripted_figure(row: str, text: str):
         counts["text"] = text  # tests/figures.py renders the line from the (summed) counters
 
     return _scripted_figure
+
+
+def timed_figure(name: str):
+    """An autouse fixture adding each test's time to the ``ms`` counter of the figure ``name``
+    (S1, S3, S5, S7 count their cases themselves; tests/figures.py prints the summed time)."""
+
+    @pytest.fixture(autouse=True)
+    def _timed_figure(figures):
+        started = time.perf_counter()
+        yield
+        figures[name]["ms"] += int((time.perf_counter() - started) * 1000)
+
+    return _timed_figure

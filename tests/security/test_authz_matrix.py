@@ -1044,6 +1044,7 @@ def _by_world(rows: list[Row]) -> list[Row]:
 
 
 from tests.security.conftest import NEXT_ITEM  # noqa: E402
+from tests.security.scripted_figures import timed_figure
 
 
 @pytest.mark.parametrize("row", [_param(row) for row in _by_world(ROWS)])
@@ -1137,3 +1138,6 @@ def test_denied_edit_does_not_leak_through_extra_fields(db, make_client):
     roles = {r[0]: r for r in after["users"]}
     role_index = [c.name for c in db.metadata.tables["users"].columns].index("site_role")
     assert roles[world.uid("owner_a")][role_index] == "user"
+
+
+_timed = timed_figure("authz_matrix")  # elapsed time of this figure's tests

@@ -24,6 +24,7 @@ from tests.security.helpers import (
     snapshot,
 )
 from tests.security.test_authz_matrix import ROWS, Row
+from tests.security.scripted_figures import timed_figure
 
 
 # Stripe's webhook: signed by Stripe, never posted from our pages (tests/marketplace/payments)
@@ -230,3 +231,6 @@ def test_unsupported_methods_are_405_everywhere(app, db, client):
             assert response.status_code == 405, (method, url)
             assert method not in allow, (method, url, allow)
             assert allow & {"GET", "POST"}, (method, url, allow)
+
+
+_timed = timed_figure("csrf")  # elapsed time of this figure's tests

@@ -13,6 +13,7 @@ import pytest
 
 from marketplace.security import is_safe_redirect, safe_next
 from tests.security.helpers import quick_user, sign_in
+from tests.security.scripted_figures import timed_figure
 
 PAYLOADS = [
     # scheme-relative, extra slashes, backslashes
@@ -227,3 +228,6 @@ def test_same_site_targets_are_followed(db, make_client, target):
     assert response.headers["Location"] == target
     response = make_client().post("/language", data={"lang": "en", "next": target})
     assert response.headers["Location"] == target
+
+
+_timed = timed_figure("open_redirect")  # elapsed time of this figure's tests

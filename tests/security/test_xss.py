@@ -17,6 +17,7 @@ import pytest
 
 from marketplace.auth.models import SiteRole
 from tests.security.helpers import (
+from tests.security.scripted_figures import timed_figure
     NEW_PASSWORD,
     build_world,
     field_has_error,
@@ -434,3 +435,6 @@ def test_lazily_translated_messages_are_text_not_markup(app):
         message = lazy_gettext("Problem near “%(part)s”.", part='<img src=x onerror="alert(1)">')
         assert "<img" not in str(escape(message))
         assert "&lt;img" in Markup("{}").format(message)
+
+
+_timed = timed_figure("xss")  # elapsed time of this figure's tests
