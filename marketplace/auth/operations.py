@@ -12,6 +12,7 @@ import logging
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -111,7 +112,9 @@ def load_session(token: str) -> User | None:
     """The user of a valid, unrevoked, unexpired session token; None otherwise."""
     if not token:
         return None
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    # the session and its user in one statement (every signed-in request starts here)
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(token))
+                            .options(joinedload(UserSession.user)))
     if row is None or not row.user.is_active or row.user.is_suspended:
         return None
     config = current_app.config
