@@ -1044,7 +1044,7 @@ def _by_world(rows: list[Row]) -> list[Row]:
 
 
 from tests.security.conftest import NEXT_ITEM  # noqa: E402
-from tests.security.scripted_figures import timed_figure
+from tests.security.scripted_figures import timed_figure  # noqa: E402
 
 
 @pytest.mark.parametrize("row", [_param(row) for row in _by_world(ROWS)])

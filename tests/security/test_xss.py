@@ -17,7 +17,6 @@ import pytest
 
 from marketplace.auth.models import SiteRole
 from tests.security.helpers import (
-from tests.security.scripted_figures import timed_figure
     NEW_PASSWORD,
     build_world,
     field_has_error,
@@ -29,6 +28,7 @@ from tests.security.scripted_figures import timed_figure
     row_counts,
     sign_in,
 )
+from tests.security.scripted_figures import timed_figure
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
