@@ -222,7 +222,7 @@ def main(argv=None) -> int:
                         help="every phase: seconds after the ramp left out of the figures")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL",
-                                                              "redis://127.0.0.1:6379/12"),
+                                                              "redis://127.0.0.1:6379/11"),
                         help="Redis of the scale-out shape (queue, cache, page cache); "
                              "'none': the app without Redis")
     parser.add_argument("--search-backend", default="postgres", choices=("postgres", "whoosh"))
