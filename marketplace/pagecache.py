@@ -94,8 +94,9 @@ def init_page_cache(app: Flask) -> None:
     (the store only) when a test changes the cache settings."""
     from marketplace.extensions import cache
 
-    seconds = max(1, int(round(float(app.config.get("PAGE_CACHE_SECONDS") or 0))))
-    if not float(app.config.get("PAGE_CACHE_SECONDS") or 0) > 0:
+    configured = float(app.config.get("PAGE_CACHE_SECONDS") or 0)
+    seconds = max(1, int(round(configured)))
+    if configured <= 0:
         store = None
     elif app.config.get("REDIS_URL") and app.config.get("CACHE_TYPE") in (
             "RedisCache", "flask_caching.backends.RedisCache"):

@@ -36,40 +36,37 @@ def start_jobs(app) -> threading.Thread | None:
     return thread
 
 
-def run_once(app) -> int:
-    """One round: close what is due and commit; returns how many campaigns were closed."""
-    from marketplace.campaigns.operations import close_due
+def _one_round(app, work, what: str) -> int:
+    """``work(session, now)`` in an app context, committed; a failure is logged and retried next
+    round (0)."""
     from marketplace.extensions import db, utcnow
 
     with app.app_context():
         try:
-            closed = close_due(db.session, utcnow())
+            result = work(db.session, utcnow())
             db.session.commit()
-            return len(closed)
+            return result
         except Exception:
             db.session.rollback()
-            log.exception("closing due campaigns failed; trying again next round")
+            log.exception("%s failed; trying again next round", what)
             return 0
         finally:
             db.session.remove()
+
+
+def run_once(app) -> int:
+    """One round: close what is due and commit; returns how many campaigns were closed."""
+    from marketplace.campaigns.operations import close_due
+
+    return _one_round(app, lambda session, now: len(close_due(session, now)),
+                      "closing due campaigns")
 
 
 def prune_once(app) -> int:
     """The page cache's change log: rows older than an hour go (marketplace.pagecache)."""
-    from marketplace.extensions import db, utcnow
     from marketplace.pagecache import prune_catalogue_changes
 
-    with app.app_context():
-        try:
-            removed = prune_catalogue_changes(db.session, utcnow())
-            db.session.commit()
-            return removed
-        except Exception:
-            db.session.rollback()
-            log.exception("pruning catalogue_changes failed; trying again next round")
-            return 0
-        finally:
-            db.session.remove()
+    return _one_round(app, prune_catalogue_changes, "pruning catalogue_changes")
 
 
 def _loop(app, interval: int, stop: threading.Event) -> None:
