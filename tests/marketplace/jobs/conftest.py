@@ -10,6 +10,8 @@ import uuid
 import pytest
 import redis
 
+from tests.redis_keys import delete_tagged
+
 REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
@@ -18,18 +20,6 @@ def _reachable() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def _delete_tagged(client: redis.Redis, tag: str) -> None:
-    doomed = list(client.scan_iter(match=f"*{tag}*", count=1000))
-    for key in client.scan_iter(match="rq:job:*", count=1000):
-        origin = client.hget(key, "origin")
-        if origin and origin.decode().startswith(tag):
-            doomed.append(key)
-            job_id = key.decode().removeprefix("rq:job:")
-            doomed += list(client.scan_iter(match=f"rq:*{job_id}*", count=1000))
-    if doomed:
-        client.delete(*set(doomed))
 
 
 @pytest.fixture
@@ -43,7 +33,7 @@ def redis_db(app):
     app.config["JOBS_QUEUE_PREFIX"] = client.tag
     yield client
     app.config["JOBS_QUEUE_PREFIX"] = saved
-    _delete_tagged(client, client.tag)
+    delete_tagged(client, client.tag)
     client.close()
 
 

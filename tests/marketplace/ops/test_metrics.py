@@ -75,25 +75,19 @@ def test_queue_depths_are_zero_without_redis(client):
 
 @pytest.fixture
 def redis_queue(app):
-    """REDIS_URL on Redis db 12 with a queue prefix of this test only. After it, the keys it
-    added are deleted: its queues' and registries' (named with the prefix) and RQ's job hashes
-    (``rq:job:<id>``, named without it), and its queues leave RQ's set of queue names."""
+    """REDIS_URL on Redis db 12 with a queue prefix of this test only (its keys and jobs deleted
+    after)."""
     from redis import Redis
+
+    from tests.redis_keys import delete_tagged
 
     prefix = f"czxtest{uuid.uuid4().hex[:8]}"
     saved = {key: app.config.get(key) for key in ("REDIS_URL", "JOBS_QUEUE_PREFIX")}
     app.config.update(REDIS_URL="redis://127.0.0.1:6379/12", JOBS_QUEUE_PREFIX=prefix)
     connection = Redis.from_url("redis://127.0.0.1:6379/12")
-    before = set(connection.scan_iter("rq:job:*"))
     yield connection, prefix
     app.config.update(saved)
-    keys = list(connection.scan_iter(f"*{prefix}*"))
-    keys += [key for key in connection.scan_iter("rq:job:*") if key not in before]
-    ours = [name for name in connection.smembers("rq:queues") if prefix.encode() in name]
-    if ours:
-        connection.srem("rq:queues", *ours)  # RQ's set of queue names (removed when empty)
-    if keys:
-        connection.delete(*keys)
+    delete_tagged(connection, prefix)
     connection.close()
 
 
