@@ -187,7 +187,8 @@ class Backend:
         pool = max(self.args.client_counts) + 2
         options = {"pool_size": pool, "max_overflow": 4}
         if self.name == "postgresql":
-            options["pool_pre_ping"] = not self.args.no_pre_ping  # as create_app's default
+            if self.args.pre_ping:  # else create_app's own: idle connections only (dbpool)
+                options["pool_pre_ping"] = True
         else:
             options["connect_args"] = {"timeout": 30}
         self.config = {
@@ -705,8 +706,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the floor yardstick (bench/floor.py: the hold as one "
                              "PL/pgSQL call per transaction)")
     parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (10)")
-    parser.add_argument("--no-pre-ping", action="store_true",
-                        help="PostgreSQL: no pool pre-ping (the app's engine pings on checkout)")
+    parser.add_argument("--pre-ping", action="store_true",
+                        help="PostgreSQL: SQLAlchemy's pool_pre_ping on every checkout (the app "
+                             "pings only connections idle for DB_PING_IDLE_SECONDS)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the single-client run and print the top functions")
     parser.add_argument("--profile-sort", default="cumulative",
@@ -740,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
           f"vouchers={args.vouchers} providers={args.providers} seed={args.seed} "
           f"mode={','.join(args.modes)}"
           + (f" start_method={args.start_method}" if "processes" in args.modes else "")
-          + (" pool_pre_ping=off" if args.no_pre_ping else ""))
+          + (" pool_pre_ping=on" if args.pre_ping else ""))
     print("one operation = one database transaction through the ledger's own functions "
           "(issue: transfer budget → voucher; hold voucher → receivable; post all or part of it; "
           "void it), each client with its own connection (as processes: its own app and engine "

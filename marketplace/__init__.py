@@ -38,6 +38,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     _configure_logging(app)
 
     db.init_app(app)
+    _ping_idle_database_connections(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
@@ -100,6 +101,19 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     return app
 
 
+def _ping_idle_database_connections(app: Flask) -> None:
+    """PostgreSQL: connections broken while idle in the pool are replaced before use
+    (marketplace.dbpool), unless the engine options ask for SQLAlchemy's pool_pre_ping."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        return
+    from marketplace.dbpool import ping_idle_connections
+
+    with app.app_context():
+        ping_idle_connections(db.engine, float(app.config.get("DB_PING_IDLE_SECONDS", 5)))
+
+
 def _finish_config(app: Flask) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -113,8 +127,6 @@ def _finish_config(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
-    else:
-        options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["SEARCH_INDEX_DIR"] = app.config.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
     from listings.backend import backend_name

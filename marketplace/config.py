@@ -107,6 +107,8 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Seconds a client is told to wait (Retry-After) when the database is unavailable.
     DB_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER", "30"))
+    # PostgreSQL: ping a pooled connection before use when it sat idle this long (marketplace.dbpool)
+    DB_PING_IDLE_SECONDS = float(os.environ.get("DB_PING_IDLE_SECONDS", "5"))
     # Visitors' page cache (marketplace.pagecache): search and listing pages of visitors who are
     # not signed in, kept this many seconds per process (0: off) and keyed by the catalogue's
     # generation, so an edit shows at once; bookings, reviews and pledges show within this time.

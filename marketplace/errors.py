@@ -163,8 +163,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DisconnectionError)
     def handle_database_unavailable(error: Exception):
         """The database is down or unreachable: 503, never a 500. The session is rolled back (its
-        connection is invalidated by SQLAlchemy), so the next request gets a fresh connection
-        (pool_pre_ping on PostgreSQL) and the app recovers by itself when the database returns."""
+        connection is invalidated by SQLAlchemy, with the rest of the process's pool), so the next
+        request gets a fresh connection (and idle ones are pinged first: marketplace.dbpool) and
+        the app recovers by itself when the database returns."""
         try:
             db.session.rollback()
         except Exception:  # rolling back a dead connection can fail too; drop the session

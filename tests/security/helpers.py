@@ -188,19 +188,12 @@ def diff_tables(before: dict, after: dict) -> list[str]:
 
 
 def clear_tables() -> None:
-    """Empty every table. The ledger's append-only triggers refuse DELETE: once a world has
-    moved money (the step-3 world), tests.conftest._truncate_all switches them off for its own
-    transaction; without ledger rows, plain DELETEs are faster."""
-    db.session.remove()
-    with db.engine.begin() as conn:
-        moved = conn.exec_driver_sql("SELECT count(*) FROM ledger_transfers").scalar()
-        if not moved:
-            for table in reversed(sorted_tables()):
-                conn.execute(table.delete())
-    if moved:
-        from tests.conftest import _truncate_all
+    """Empty every table (tests.conftest._truncate_all: only the tables with rows, the ledger's
+    append-only triggers switched off for its own transaction)."""
+    from tests.conftest import _truncate_all
 
-        _truncate_all()
+    db.session.remove()
+    _truncate_all()
 
 
 # ---------------------------------------------------------------------------------------------
