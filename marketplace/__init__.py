@@ -111,7 +111,7 @@ def _ping_idle_database_connections(app: Flask) -> None:
     from marketplace.dbpool import ping_idle_connections
 
     with app.app_context():
-        ping_idle_connections(db.engine, float(app.config.get("DB_PING_IDLE_SECONDS", 5)))
+        ping_idle_connections(db.engine, float(app.config["DB_PING_IDLE_SECONDS"]))
 
 
 def _finish_config(app: Flask) -> None:

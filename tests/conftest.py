@@ -209,6 +209,12 @@ def sorted_tables() -> tuple[sa.Table, ...]:
     return tuple(_db.metadata.sorted_tables)
 
 
+@cache
+def _presence_sql() -> str:
+    """One statement: for each table (sorted_tables order), whether it has a row."""
+    return "SELECT " + ", ".join(f'EXISTS (SELECT 1 FROM "{t.name}")' for t in sorted_tables())
+
+
 def _truncate_all() -> None:
     """Empty every table that has rows. One query finds them (most of a test's 75 tables stay
     empty); only those get a DELETE, in dependency order: on the small tables of a test that is
@@ -222,8 +228,7 @@ def _truncate_all() -> None:
     owner's rights, and the schema itself has no switch."""
     tables = [t.name for t in sorted_tables()]
     with _db.engine.connect() as conn:
-        present = conn.exec_driver_sql(
-            "SELECT " + ", ".join(f'EXISTS (SELECT 1 FROM "{name}")' for name in tables)).one()
+        present = conn.exec_driver_sql(_presence_sql()).one()
     full = [name for name, has_rows in zip(tables, present, strict=True) if has_rows]
     if not full:
         return
