@@ -158,6 +158,9 @@ class Config:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     REMEMBER_IDLE_TIMEOUT = timedelta(days=7)
     REMEMBER_ABSOLUTE_TIMEOUT = timedelta(days=30)
+    # How stale a session's last-seen time may get before a request records it again (one
+    # UPDATE per session per interval, not one per request).
+    SESSION_SEEN_INTERVAL = timedelta(minutes=1)
 
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's method for new password hashes
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))

@@ -125,7 +125,7 @@ def load_session(token: str) -> User | None:
         idle, absolute = config["SESSION_IDLE_TIMEOUT"], config["SESSION_ABSOLUTE_TIMEOUT"]
     if not row.is_valid_at(now, idle=idle, absolute=absolute):
         return None
-    if (now - row.last_seen_at).total_seconds() > 60:
+    if now - row.last_seen_at > config["SESSION_SEEN_INTERVAL"]:
         # Recorded on its own connection: a read-only request has no transaction to commit.
         with db.engine.begin() as conn:
             conn.execute(sa.update(UserSession.__table__)

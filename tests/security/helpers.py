@@ -216,6 +216,7 @@ class World:
     listing_b: int = 0  # a published instrument of org B
     photo_b: int = 0
     clients: dict = field(default_factory=dict)  # persona -> signed-in client
+    session_tokens: dict = field(default_factory=dict)  # persona -> raw token (the matrix's worlds)
     # the step-3 world (build_world(step3=True)); see build_step3
     programmes: dict[str, int] = field(default_factory=dict)  # open, fresh, draft, closed
     layers: list[int] = field(default_factory=list)  # the open programme's funding layers

@@ -12,8 +12,9 @@ Object URLs point at org A (owner ``owner_a``, member ``member_a``) and its inst
 Step-3 rows (``step3=True``, after ``ROWS``) walk a richer world (helpers.build_step3): org A is a
 university lab whose instrument org B, an enterprise with vouchers, has booked; so for bookings
 member_a/owner_a are the provider, other_org the booker, and plain, officer and admin outsiders.
-Personas are signed in by minting a session row (helpers.mint_session); the login form itself is
-covered by the session, CSRF and open-redirect tests. CSRF is off here (test_csrf.py covers it).
+Personas are signed in with session rows minted into every world when it is built (what the login
+view's start_session writes, minus HTTP); the login form itself is covered by the session, CSRF
+and open-redirect tests. CSRF is off here (test_csrf.py covers it).
 A new route fails ``test_matrix_covers_every_route`` until it gets rows here; a world is rebuilt
 after every cell that changed the database, so each cell starts from the same state.
 """
@@ -40,7 +41,6 @@ from tests.security.helpers import (
     instrument_form,
     local_day,
     location_path,
-    mint_session,
     organization_form,
     sign_in_personas,
     snapshot,
@@ -836,14 +836,15 @@ def _param(row: Row):
 #
 # Building a world through the real operations costs 0.1-1.6 s, and most rows change nothing:
 # a row starts on the world the previous row left when both have the same signature and the
-# database is, row for row, what the build committed (the sessions that signing in minted
-# removed and users' last_login_at put back first; any other difference means a rebuild).
+# database is, row for row, what the build committed (any difference means a rebuild). Every
+# build ends by minting a session for each signed-in persona, so a cell only sets its client's
+# cookie; while the matrix runs, a session's last-seen time is not re-recorded (matrix_db), so
+# a request that changes nothing writes nothing however long a world lives.
 # Otherwise the world is restored: the tables emptied and refilled with the rows the build
 # committed (same ids), the search index rebuilt from them, and the uploaded files and model
 # artifacts put back as they were right after the build. A cell that changes the database still
 # gets a fresh world for the next persona, so every cell starts from the same state as before.
-_FILE_DIRS = ("uploads", "models")
-MINTED_TABLES = ("users", "user_sessions")  # under the instance path: what the worlds write besides rows
+_FILE_DIRS = ("uploads", "models")  # under the instance path: what the worlds write besides rows
 
 
 @dataclass
@@ -943,6 +944,7 @@ def _fresh_world(row, *, live: bool = True) -> World:
     if built is None:
         _reset_search_index()
         world = _build(row)
+        world.session_tokens = _mint_sessions(world)
         db.session.remove()
         built = _BUILT[signature] = _Built(copy.deepcopy(world), dump_rows(), snapshot(),
                                            _read_files())
@@ -961,33 +963,33 @@ def _fresh_world(row, *, live: bool = True) -> World:
     return world
 
 
-def _undo_sign_ins(built: _Built) -> None:
-    """Remove what minting sessions wrote: the sessions, and the users' last sign-in times."""
-    import sqlalchemy as sa
-
-    from marketplace.auth.models import User, UserSession
+def _mint_sessions(world: World) -> dict[str, str]:
+    """A signed-in session for each persona but the anonymous one: persona -> raw token."""
+    from marketplace.auth.models import User
+    from marketplace.auth.operations import start_session
     from marketplace.extensions import db
 
-    if built.rows["user_sessions"]:
-        return  # the world has sessions of its own: only a rebuild restores them exactly
-    login = {row["id"]: row["last_login_at"] for row in built.rows["users"]}
-    db.session.remove()
-    with db.engine.begin() as conn:
-        conn.execute(sa.delete(UserSession.__table__))
-        for user_id, at in login.items():
-            conn.execute(sa.update(User.__table__).where(User.__table__.c.id == user_id)
-                         .where(User.__table__.c.last_login_at.is_distinct_from(at))
-                         .values(last_login_at=at))
+    tokens = {persona: start_session(db.session.get(User, world.uid(persona)), remember=False)
+              for persona in PERSONAS if persona != "anonymous"}
+    db.session.commit()
+    return tokens
+
+
+def _sign_in(client, token: str) -> None:
+    """Give the client the session cookie the login view would have set for ``token``."""
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess["_user_id"] = token
+        sess["_fresh"] = True
 
 
 def _world_as_built() -> tuple[_Built | None, dict | None]:
-    """The live world's build record and the current snapshot, if the database (sign-ins
-    undone) is exactly what that build committed; else (None, None)."""
+    """The live world's build record and the current snapshot, if the database is exactly
+    what that build committed; else (None, None)."""
     signature = _LIVE["signature"]
     if signature is None:
         return None, None
     built = _BUILT[signature]
-    _undo_sign_ins(built)
     now = snapshot()
     if now != built.snapshot:
         _LIVE["signature"] = None
@@ -996,15 +998,19 @@ def _world_as_built() -> tuple[_Built | None, dict | None]:
 
 
 @pytest.fixture
-def matrix_db(app, request):
+def matrix_db(app, request, monkeypatch):
     """The ``db`` fixture of tests/security for matrix rows, except that the tables are not
     emptied between consecutive rows: the next row may start on the world this one left (see
     _fresh_world). After each row, whatever it committed must still pass ``flask ledger verify``
     (skipped only when the database is exactly a built world that already passed it). The tables
-    and the search index are emptied after the last matrix row in a run of them."""
+    and the search index are emptied after the last matrix row in a run of them. The sessions
+    minted into a world are not marked as seen again while the matrix runs (see _fresh_world)."""
+    from datetime import timedelta
+
     from marketplace.extensions import db as _db
     from tests.conftest import _assert_ledger_clean
 
+    monkeypatch.setitem(app.config, "SESSION_SEEN_INTERVAL", timedelta(days=1))
     with app.app_context():
         yield _db
         _db.session.remove()
@@ -1064,10 +1070,7 @@ def test_authorization_matrix(matrix_db, make_client, figures, row: Row):
             before = None
         client = make_client()
         if persona != "anonymous":
-            mint_session(client, world.uid(persona))
-            # minting writes a session and the user's last sign-in; re-read those two tables
-            # (had it written anything else, the cell would be blamed for it: never laxer)
-            before = None if before is None else {**before, **snapshot(MINTED_TABLES)}
+            _sign_in(client, world.session_tokens[persona])
         if before is None:
             before = snapshot()
         url = row.url(world)

@@ -104,6 +104,27 @@ def test_revoked_or_expired_session_no_longer_loads(app, db):
     assert operations.load_session(token) is None  # signed out
 
 
+def test_last_seen_is_recorded_once_per_interval(app, db):
+    """A session's last-seen time is written when older than SESSION_SEEN_INTERVAL, not on
+    every request."""
+    user = make_user()
+    token = operations.start_session(user, remember=False)
+    db.session.commit()
+    interval = app.config["SESSION_SEEN_INTERVAL"]
+    seen = utcnow() - interval + timedelta(seconds=5)  # still inside the interval
+    db.session.execute(sa.update(UserSession).values(last_seen_at=seen))
+    db.session.commit()
+    assert operations.load_session(token) == user
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(UserSession.last_seen_at)) == seen
+    stale = utcnow() - interval - timedelta(seconds=5)
+    db.session.execute(sa.update(UserSession).values(last_seen_at=stale))
+    db.session.commit()
+    assert operations.load_session(token) == user
+    db.session.expire_all()
+    assert utcnow() - db.session.scalar(sa.select(UserSession.last_seen_at)) < timedelta(seconds=5)
+
+
 def test_remember_sessions_live_longer(app, db):
     user = make_user()
     token = operations.start_session(user, remember=True)
