@@ -13,6 +13,10 @@ XDIST := -n $(TEST_WORKERS) --dist loadgroup
 # the schemathesis run and the form fuzz run in make check-hard (150 + 150 cases per operation,
 # the long fuzz, on both databases); make test leaves out their short versions
 HARD_ONLY := --ignore=tests/hostile/test_api_schemathesis.py --ignore=tests/hostile/test_form_fuzz.py
+# the browser journeys and the S1 authorization matrix drive the whole app over HTTP, the same on
+# either database: make test runs them on SQLite, make check-hard on PostgreSQL
+PG_IN_HARD := tests/e2e tests/security/test_authz_matrix.py
+PG_HARD_ONLY := $(HARD_ONLY) $(addprefix --ignore=,$(PG_IN_HARD))
 export FLASK_APP := wsgi.py
 
 .PHONY: run test check-hard install translations setup serve postgres redis chromium test-sqlite test-postgres lint extract-messages clean bench
@@ -20,24 +24,27 @@ export FLASK_APP := wsgi.py
 ## run: everything from a fresh clone, then serve the demo on http://127.0.0.1:5000
 run: setup serve
 
-## test: the whole suite on SQLite, then on PostgreSQL (browser tests included in both), each
-## run spread over TEST_WORKERS processes (pytest-xdist)
+## test: the whole suite on SQLite, then on PostgreSQL but for PG_IN_HARD (browser journeys and
+## the authorization matrix: their PostgreSQL pass is in check-hard), each run spread over
+## TEST_WORKERS processes (pytest-xdist)
 test: install translations postgres redis chromium
 	@mkdir -p test-results
 	@status=0; start=$$(date +%s); \
 	$(BIN)/pytest $(XDIST) $(HARD_ONLY) --junitxml=test-results/sqlite.xml || status=$$?; \
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST) $(HARD_ONLY) --junitxml=test-results/postgresql.xml || status=$$?; \
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST) $(PG_HARD_ONLY) --junitxml=test-results/postgresql.xml || status=$$?; \
 	$(BIN)/python tests/summarize.py test-results/sqlite.xml test-results/postgresql.xml || status=1; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	exit $$status
 
-## check-hard: the slow proofs CI also runs after make test: fault injection against gunicorn
-## servers (killed workers on both databases; a stopped PostgreSQL and two app nodes over one
-## PostgreSQL and Redis), schemathesis with 150+150 cases per operation and the long form fuzz on
-## both databases, and the atheris fuzzers (60 s per target)
+## check-hard: the slow proofs CI also runs after make test: the browser journeys and the
+## authorization matrix on PostgreSQL, fault injection against gunicorn servers (killed workers
+## on both databases; a stopped PostgreSQL and two app nodes over one PostgreSQL and Redis),
+## schemathesis with 150+150 cases per operation and the long form fuzz on both databases, and
+## the atheris fuzzers (60 s per target)
 check-hard: install translations postgres redis chromium
 	@mkdir -p test-results
 	@status=0; start=$$(date +%s); \
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST) $(PG_IN_HARD) --junitxml=test-results/journeys-postgresql.xml || status=$$?; \
 	$(BIN)/pytest -m faults tests/faults --junitxml=test-results/faults-sqlite.xml || status=$$?; \
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m faults tests/faults --junitxml=test-results/faults-postgresql.xml || status=$$?; \
 	FUZZ_HARD=1 $(BIN)/pytest tests/hostile --junitxml=test-results/hostile-sqlite.xml || status=$$?; \
@@ -91,7 +98,7 @@ test-sqlite: install translations redis chromium
 	$(BIN)/pytest $(XDIST) $(HARD_ONLY)
 
 test-postgres: install translations postgres redis chromium
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST) $(HARD_ONLY)
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(XDIST) $(PG_HARD_ONLY)
 
 ## bench: the benchmarks (figures printed; no pass/fail)
 bench: install postgres redis pgbench
