@@ -555,6 +555,11 @@ def mint_session(client, user_id: int) -> None:
 
     token = start_session(db.session.get(User, user_id), remember=False)
     db.session.commit()
+    set_session_cookie(client, token)
+
+
+def set_session_cookie(client, token: str) -> None:
+    """Give the client the session cookie the login view sets for the session ``token``."""
     with client.session_transaction() as sess:
         sess.clear()
         sess["_user_id"] = token

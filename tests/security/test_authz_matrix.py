@@ -42,6 +42,7 @@ from tests.security.helpers import (
     local_day,
     location_path,
     organization_form,
+    set_session_cookie,
     sign_in_personas,
     snapshot,
 )
@@ -975,14 +976,6 @@ def _mint_sessions(world: World) -> dict[str, str]:
     return tokens
 
 
-def _sign_in(client, token: str) -> None:
-    """Give the client the session cookie the login view would have set for ``token``."""
-    with client.session_transaction() as sess:
-        sess.clear()
-        sess["_user_id"] = token
-        sess["_fresh"] = True
-
-
 def _world_as_built() -> tuple[_Built | None, dict | None]:
     """The live world's build record and the current snapshot, if the database is exactly
     what that build committed; else (None, None)."""
@@ -1070,7 +1063,7 @@ def test_authorization_matrix(matrix_db, make_client, figures, row: Row):
             before = None
         client = make_client()
         if persona != "anonymous":
-            _sign_in(client, world.session_tokens[persona])
+            set_session_cookie(client, world.session_tokens[persona])
         if before is None:
             before = snapshot()
         url = row.url(world)
