@@ -45,6 +45,15 @@ def on_grid(moment):
     return moment - timedelta(minutes=moment.astimezone(SHANGHAI).minute % 30)
 
 
+def slot_soon(hours: int = 3):
+    """The start of a one-hour slot about ``hours`` ahead on the grid that ends by midnight in
+    Beijing (a booking never crosses it); moved one hour earlier when it would, still >= 2 h ahead."""
+    start = on_grid(utcnow() + timedelta(hours=hours))
+    if (start + timedelta(hours=1)).astimezone(SHANGHAI).date() != start.astimezone(SHANGHAI).date():
+        start -= timedelta(hours=1)
+    return start
+
+
 def started_booking(db, world, *, approve=True):
     """A booking that began about an hour ago (made two days ago), approved by the lab."""
     now = utcnow()
@@ -610,9 +619,7 @@ def test_publishing_form_saves_the_booking_rules(client, auth, db):
 def test_sweep_command_expires_requests_and_sends_reminders(app, db):
     world = make_world()
     late = started_booking(db, world, approve=False)  # still a request, and it has started
-    start = on_grid(utcnow() + timedelta(hours=3))
-    if (start + timedelta(hours=1)).astimezone(SHANGHAI).date() != start.astimezone(SHANGHAI).date():
-        start -= timedelta(hours=1)  # a booking never crosses midnight in Beijing; still ≥ 2 h ahead
+    start = slot_soon()
     soon = book(world, start, start + timedelta(hours=1))
     bookings.approve_booking(soon, world.lab_user, utcnow())
     db.session.commit()

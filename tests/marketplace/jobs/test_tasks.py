@@ -19,7 +19,7 @@ from marketplace.extensions import db, utcnow
 from marketplace.mail import OutboxMessage, OutboxStatus, send_mail
 from marketplace.recommendations.models import DigestSent
 from tests.marketplace.bookings.helpers import make_world as make_booking_world
-from tests.marketplace.bookings.test_views import book, on_grid, started_booking
+from tests.marketplace.bookings.test_views import book, slot_soon, started_booking
 from tests.marketplace.campaigns.helpers import go_live, make_campaign_world
 
 TASKS = "marketplace.jobs.tasks:"
@@ -65,9 +65,7 @@ def test_quota_expiry_returns_the_rest_once(app, queue_on, work, monkeypatch):
 def test_bookings_sweep_rejects_and_reminds_once(app, queue_on, work, outbox):
     world = make_booking_world()
     late = started_booking(db, world, approve=False)
-    start = on_grid(utcnow() + timedelta(hours=3))
-    if (start + timedelta(hours=1)).date() != start.date():
-        start -= timedelta(hours=1)
+    start = slot_soon()  # ends by midnight in Beijing, whatever the hour the test runs
     soon = book(world, start, start + timedelta(hours=1))
     bookings.approve_booking(soon, world.lab_user, utcnow())
     db.session.commit()
