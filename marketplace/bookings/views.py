@@ -102,11 +102,10 @@ def has_lab_bookings() -> bool:
     """Whether the signed-in user belongs to an organisation that offers an instrument."""
     if not current_user.is_authenticated:
         return False
-    if "has_lab_bookings" not in g:
-        org_ids = _org_ids(current_user)
-        g.has_lab_bookings = bool(org_ids) and db.session.scalar(
-            sa.select(sa.func.count()).select_from(Instrument)
-            .where(Instrument.organization_id.in_(org_ids))) > 0
+    if "has_lab_bookings" not in g:  # one statement (the menu is on every page)
+        own = sa.select(Membership.organization_id).where(Membership.user_id == current_user.id)
+        g.has_lab_bookings = bool(db.session.scalar(sa.select(
+            sa.select(Instrument.id).where(Instrument.organization_id.in_(own)).exists())))
     return g.has_lab_bookings
 
 

@@ -38,6 +38,7 @@ from marketplace.conversations.models import (
 from marketplace.errors import ConflictError, DomainError, NotAllowedError, NotFoundError
 from marketplace.extensions import utcnow
 from marketplace.mail import send_mail
+from marketplace.organizations.models import Membership
 from marketplace.post_commit import after_rollback
 from marketplace.transactions import begin_write
 from marketplace.uploads import sniff_document
@@ -300,10 +301,8 @@ def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
 
 
 def total_unread(session: Session, user) -> int:
-    """The nav badge (on every page): one counting query."""
-    org_ids = _user_org_ids(user)
-    if not org_ids:
-        return 0
+    """The nav badge (on every page): one counting query, the user's organisations in it."""
+    org_ids = sa.select(Membership.organization_id).where(Membership.user_id == user.id)
     return session.scalar(
         sa.select(sa.func.count(Message.id))
         .join(Conversation, Conversation.id == Message.conversation_id)

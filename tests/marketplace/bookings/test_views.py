@@ -15,7 +15,8 @@ from marketplace.bookings import operations as bookings
 from marketplace.bookings.models import Booking, BookingStatus, Qualification
 from marketplace.bookings.rules import SHANGHAI
 from marketplace.extensions import utcnow
-from tests.factories import WEEKDAY_HOURS, make_user
+from marketplace.organizations.models import OrganizationKind
+from tests.factories import WEEKDAY_HOURS, make_organization, make_user
 from tests.marketplace.bookings.helpers import assert_ledger_balanced, local, make_world
 
 
@@ -633,3 +634,17 @@ def test_sweep_command_expires_requests_and_sends_reminders(app, db):
     assert "expired 0 unanswered requests, sent 0 reminders" in runner.invoke(
         args=["bookings", "sweep"]).output
     assert_ledger_balanced()
+
+
+def test_lab_bookings_menu_link_only_for_organisations_with_an_instrument(client, auth, db):
+    from tests.marketplace.spaces.helpers import make_space
+
+    world = make_world()
+    landlord = make_user()
+    make_space(make_organization(landlord, kind=OrganizationKind.PARK))  # a listing, not an instrument
+    db.session.commit()
+    link = 'href="/bookings/lab"'
+    for user, expected in ((world.lab_user, True), (world.sme_user, False), (landlord, False)):
+        auth.login_as(user)
+        assert (link in client.get("/bookings/").get_data(as_text=True)) is expected, user.email
+        auth.logout()
