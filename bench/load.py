@@ -201,6 +201,10 @@ def _delete_keys(redis_url: str, tag: str) -> None:
             doomed.append(key)
     for start in range(0, len(doomed), 1000):
         client.delete(*doomed[start:start + 1000])
+    # RQ's shared set of queue names still lists the run's queues
+    gone = [name for name in client.smembers("rq:queues") if tag in name.decode()]
+    if gone:
+        client.srem("rq:queues", *gone)
 
 
 def verdict(ok: bool) -> str:
