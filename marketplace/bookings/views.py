@@ -103,7 +103,7 @@ def has_lab_bookings() -> bool:
     if not current_user.is_authenticated:
         return False
     if "has_lab_bookings" not in g:  # one statement (the menu is on every page)
-        own = sa.select(Membership.organization_id).where(Membership.user_id == current_user.id)
+        own = Membership.organization_ids_of(current_user.id)
         g.has_lab_bookings = bool(db.session.scalar(sa.select(
             sa.select(Instrument.id).where(Instrument.organization_id.in_(own)).exists())))
     return g.has_lab_bookings

@@ -302,7 +302,7 @@ def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
 
 def total_unread(session: Session, user) -> int:
     """The nav badge (on every page): one counting query, the user's organisations in it."""
-    org_ids = sa.select(Membership.organization_id).where(Membership.user_id == user.id)
+    org_ids = Membership.organization_ids_of(user.id)
     return session.scalar(
         sa.select(sa.func.count(Message.id))
         .join(Conversation, Conversation.id == Message.conversation_id)
