@@ -87,6 +87,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_security_headers(app)
     register_request_limits(app)
     register_template_helpers(app)
+    from marketplace.menu import init_app as init_menu
+
+    init_menu(app)  # the menu's facts about the signed-in user, one statement a page
     register_commands(app)
     from marketplace.ops import init_app as init_ops
 

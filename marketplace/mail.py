@@ -5,10 +5,12 @@ it, so a rolled-back request sends nothing. After commit, the message is deliver
 ``MAIL_SERVER`` is configured; without it the message stays in the outbox (status ``logged``) and
 its text goes to the log, which is what the demo and the tests read.
 
-With a Redis queue (REDIS_URL), delivery is a job (``deliver_queued`` by outbox id) enqueued after
-commit: SMTP failures are retried with backoff and end in the failed-jobs list (the message stays
+With a Redis queue (REDIS_URL), delivery is a job (``deliver_queued`` by outbox ids) enqueued after
+commit, one job for all the messages of a transaction (a booking tells the booker and the lab):
+SMTP failures are retried with backoff and end in the failed-jobs list (the message stays
 ``queued`` with its last error, so ``flask jobs requeue`` sends it). Delivery happens only while
-the row is ``queued`` and under its row lock (PostgreSQL), so a job run twice sends once.
+the row is ``queued`` and under its row lock (PostgreSQL), so a job run twice sends once, and a
+retried job skips the messages it already sent.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import UTCDateTime, db, enum_type, utcnow
-from marketplace.post_commit import after_commit
+from marketplace.post_commit import after_commit_once
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +55,36 @@ class OutboxMessage(db.Model):
 
 
 def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Queue a message in the current transaction; it is delivered after commit."""
+    """Queue a message in the current transaction; it is delivered after commit, together with
+    the transaction's other messages (written with them in one flush, sent by one job)."""
     message = OutboxMessage(recipient=recipient, subject=subject, body=body)
     db.session.add(message)
-    db.session.flush()
-    app = current_app._get_current_object()
-    message_id = message.id
-    from marketplace.jobs import dispatch, queue_enabled
-
-    if queue_enabled():  # enqueued once this transaction commits
-        dispatch("marketplace.mail:deliver_queued", message_id, key=f"mail:{message_id}")
-    else:
-        after_commit(lambda: deliver_message(app, message_id))
+    after_commit_once(_Delivery, lambda: _Delivery(current_app._get_current_object())) \
+        .messages.append(message)
     return message
+
+
+class _Delivery:
+    """The messages one transaction queued; called once it has committed."""
+
+    def __init__(self, app):
+        self.app, self.messages = app, []
+
+    def __call__(self) -> None:
+        from marketplace.jobs import dispatch, queue_enabled
+
+        # the ids without a reload: the commit expired the objects, their identity stays (a
+        # message whose savepoint rolled back has none)
+        ids = [identity[0] for identity in (sa.inspect(m).identity for m in self.messages)
+               if identity is not None]
+        if not ids:
+            return
+        if queue_enabled():
+            dispatch("marketplace.mail:deliver_queued", *ids,
+                     key=f"mail:{ids[0]}" if len(ids) == 1 else f"mail:{ids[0]}-{ids[-1]}")
+        else:
+            for message_id in ids:
+                deliver_message(self.app, message_id)
 
 
 class MailDeliveryError(Exception):
@@ -79,10 +98,19 @@ def deliver_message(app, message_id: int) -> None:
         _deliver(app, message_id, retry_on_failure=False)
 
 
-def deliver_queued(message_id: int) -> str:
-    """The queue's delivery job (in an app context): deliver if still queued; a failure raises
-    so that the job is retried, and the message stays queued with its error."""
-    return _deliver(current_app._get_current_object(), message_id, retry_on_failure=True)
+def deliver_queued(*message_ids: int) -> str:
+    """The queue's delivery job (in an app context): deliver each message still queued; when one
+    fails, the others are still tried and then the job raises so that it is retried (the failed
+    message stays queued with its error, the sent ones are skipped next time)."""
+    app, statuses, failures = current_app._get_current_object(), [], []
+    for message_id in message_ids:
+        try:
+            statuses.append(_deliver(app, message_id, retry_on_failure=True))
+        except MailDeliveryError as error:
+            failures.append(str(error))
+    if failures:
+        raise MailDeliveryError("; ".join(failures))
+    return ", ".join(statuses)
 
 
 def _deliver(app, message_id: int, *, retry_on_failure: bool) -> str:

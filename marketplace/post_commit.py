@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 _KEY = "after_commit_callbacks"
 _UNDO = "after_rollback_callbacks"
+T = TypeVar("T")
 
 
 def after_commit(fn: Callable[[], None], session: Session | None = None) -> None:
@@ -23,6 +25,23 @@ def after_commit(fn: Callable[[], None], session: Session | None = None) -> None
 
         session = db.session()
     session.info.setdefault(_KEY, []).append(fn)
+
+
+def after_commit_once(kind: type[T], make: Callable[[], T], session: Session | None = None) -> T:
+    """The callback of class ``kind`` already waiting for this transaction's commit, or a new one
+    from ``make()`` put in the queue: several changes of one transaction share one callback (the
+    outbox sends a transaction's messages in one job). Dropped on rollback like any other."""
+    if session is None:
+        from marketplace.extensions import db
+
+        session = db.session()
+    waiting = session.info.setdefault(_KEY, [])
+    for fn in waiting:
+        if type(fn) is kind:
+            return fn
+    fn = make()
+    waiting.append(fn)
+    return fn
 
 
 def after_rollback(fn: Callable[[], None], session: Session | None = None) -> None:

@@ -20,7 +20,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -100,13 +99,16 @@ def booking_week(instrument) -> calendar.Week:
 @bp.app_template_global("has_lab_bookings")
 def has_lab_bookings() -> bool:
     """Whether the signed-in user belongs to an organisation that offers an instrument."""
-    if not current_user.is_authenticated:
-        return False
-    if "has_lab_bookings" not in g:  # one statement (the menu is on every page)
-        own = Membership.organization_ids_of(current_user.id)
-        g.has_lab_bookings = bool(db.session.scalar(sa.select(
-            sa.select(Instrument.id).where(Instrument.organization_id.in_(own)).exists())))
-    return g.has_lab_bookings
+    from marketplace.menu import menu_facts
+
+    return menu_facts().offers_instruments
+
+
+def offers_instruments_query(user_id: int) -> sa.Exists:
+    """Whether one of the user's organisations offers an instrument, as an EXISTS (the menu's
+    "Lab bookings" link)."""
+    own = Membership.organization_ids_of(user_id)
+    return sa.select(Instrument.id).where(Instrument.organization_id.in_(own)).exists()
 
 
 @bp.app_template_filter("cancellation_rule")
@@ -174,9 +176,12 @@ def create(instrument_id: int):
             apply_domain_error(form, error)
         else:
             if isinstance(result, Booking):
+                # read before the commit expires the booking (after it, a reload would cost a
+                # second transaction)
+                message, booking_id = _booked_message(result, now), result.id
                 db.session.commit()
-                flash(*_booked_message(result, now))
-                return redirect(url_for("bookings.show", booking_id=result.id))
+                flash(*message)
+                return redirect(url_for("bookings.show", booking_id=booking_id))
             quote = result
     status = 400 if form.errors or form.form_errors else 200
     return render_template("bookings/new.html", instrument=instrument, form=form, quote=quote,

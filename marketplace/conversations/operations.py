@@ -300,14 +300,19 @@ def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
     return dict(rows)
 
 
-def total_unread(session: Session, user) -> int:
-    """The nav badge (on every page): one counting query, the user's organisations in it."""
+def unread_total_query(user) -> sa.Select:
+    """How many messages wait unread for ``user`` in all their conversations: one counting
+    query with the user's organisations as a subquery (the menu reads it inside its own)."""
     org_ids = Membership.organization_ids_of(user.id)
-    return session.scalar(
-        sa.select(sa.func.count(Message.id))
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(sa.or_(Conversation.listing_org_id.in_(org_ids),
-                      Conversation.other_org_id.in_(org_ids)), _unread_messages(user))) or 0
+    return (sa.select(sa.func.count(Message.id))
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(sa.or_(Conversation.listing_org_id.in_(org_ids),
+                          Conversation.other_org_id.in_(org_ids)), _unread_messages(user)))
+
+
+def total_unread(session: Session, user) -> int:
+    """The unread-messages badge's number."""
+    return session.scalar(unread_total_query(user)) or 0
 
 
 def conversations_about(session: Session, listing, user) -> list[Conversation]:

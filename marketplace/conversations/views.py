@@ -211,9 +211,9 @@ def _partials():
                 "form": StartConversationForm(formdata=None)}
 
     def unread_conversations() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return operations.total_unread(db.session, current_user)
+        from marketplace.menu import menu_facts
+
+        return menu_facts().unread_messages
 
     def reported_conversations():
         if not (current_user.is_authenticated and current_user.is_officer):

@@ -175,6 +175,58 @@ def test_mail_refused_by_smtp_is_retried_then_failed_and_sent_when_requeued(app,
     assert message.status == OutboxStatus.LOGGED
 
 
+class _RefusingSMTP:
+    """The SMTP server at the network edge: accepts every recipient but those in ``refused``."""
+
+    refused: set[str] = set()
+    delivered: list[str] = []
+
+    def __init__(self, host, port, timeout=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_message(self, message):
+        import smtplib
+
+        if message["To"] in self.refused:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"mailbox unavailable")})
+        self.delivered.append(message["To"])
+
+
+def test_one_job_sends_a_transactions_mail_and_its_retries_skip_what_was_sent(
+        app, queue_on, work, outbox, monkeypatch):
+    import marketplace.mail
+
+    monkeypatch.setattr(marketplace.mail.smtplib, "SMTP", _RefusingSMTP)
+    monkeypatch.setattr(_RefusingSMTP, "refused", {"b@example.cn"})
+    monkeypatch.setattr(_RefusingSMTP, "delivered", [])
+    app.config["MAIL_SERVER"] = "smtp.example.cn"
+    try:
+        for recipient in ("a@example.cn", "b@example.cn", "c@example.cn"):
+            send_mail(recipient, "主题", "正文")
+        db.session.commit()
+        assert jobs.queue_depths()["default"] == 1
+        work()  # tried, retried twice, then in the failed list
+        statuses = {m.recipient: m.status for m in outbox()}
+        assert statuses == {"a@example.cn": OutboxStatus.SENT, "b@example.cn": OutboxStatus.QUEUED,
+                            "c@example.cn": OutboxStatus.SENT}
+        assert sorted(_RefusingSMTP.delivered) == ["a@example.cn", "c@example.cn"]  # once each
+        assert jobs.queue_depths()["failed"] == 1
+        _RefusingSMTP.refused = set()  # the mailbox is back
+        result = app.test_cli_runner().invoke(args=["jobs", "requeue", "--all"])
+        assert "requeued 1 jobs" in result.output
+        work()
+    finally:
+        app.config["MAIL_SERVER"] = None
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+    assert sorted(_RefusingSMTP.delivered) == ["a@example.cn", "b@example.cn", "c@example.cn"]
+
+
 # ---------------------------------------------------------------------------------------------
 # search index (listings/indexing.py dispatches this job when the queue is on)
 def test_index_job_reloads_the_listing_and_runs_twice_harmlessly(app, queue_on, work):
@@ -202,7 +254,8 @@ def test_outbox_row_is_the_only_record(app, queue_on, work):
     send_mail("a@example.cn", "s", "b")
     send_mail("b@example.cn", "s", "b")
     db.session.commit()
-    assert work() == 2
+    assert jobs.queue_depths()["default"] == 1  # one transaction's messages: one job
+    assert work() == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status == OutboxStatus.LOGGED)) == 2
 
