@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -65,6 +67,31 @@ def _form_fields_only(meta, form, formdata):
     return data
 
 
+@cache
+def _wtforms_catalogue(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def _wtforms_translations(meta, form):
+    """WTForms' own messages ("This field is required.") in the request's language.
+
+    Flask-WTF reads WTForms' catalogue from disk again for every request that builds a form;
+    it is the same file for every request in a language, so it is read once per process and
+    language here."""
+    from flask import current_app
+    from flask_babel import get_locale
+
+    if not current_app.config.get("WTF_I18N_ENABLED", True):
+        return None
+    locale = get_locale()
+    return _wtforms_catalogue(str(locale)) if locale is not None else None
+
+
 def install_form_guard() -> None:
-    """Called once by create_app: every FlaskForm reads its data through _form_fields_only."""
+    """Called once by create_app: every FlaskForm reads its data through _form_fields_only, and
+    finds WTForms' messages through the per-process catalogue."""
     FlaskForm.Meta.wrap_formdata = _form_fields_only
+    FlaskForm.Meta.get_translations = _wtforms_translations

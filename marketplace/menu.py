@@ -9,6 +9,7 @@ subqueries of one SELECT, read at most once per request (kept on ``g``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from flask import Flask, g
@@ -24,20 +25,25 @@ class MenuFacts:
     unread_messages: int = 0
 
 
+@cache
+def _statement() -> sa.Select:
+    """Built once per process (its parts are many expressions); the user is a bind parameter."""
+    from marketplace.bookings.views import offers_instruments_query
+    from marketplace.conversations.operations import unread_total_query
+    from marketplace.organizations.models import Membership
+
+    user_id = sa.bindparam("menu_user_id", type_=sa.Integer)
+    return sa.select(Membership.organization_ids_of(user_id).exists(),
+                     offers_instruments_query(user_id),
+                     unread_total_query(user_id).scalar_subquery())
+
+
 def menu_facts() -> MenuFacts:
     """The signed-in user's menu facts (a visitor: all false and zero)."""
     if not current_user.is_authenticated:
         return MenuFacts()
     if "menu_facts" not in g:
-        from marketplace.bookings.views import offers_instruments_query
-        from marketplace.conversations.operations import unread_total_query
-        from marketplace.organizations.models import Membership
-
-        user_id = current_user.id
-        row = db.session.execute(sa.select(
-            Membership.organization_ids_of(user_id).exists(),
-            offers_instruments_query(user_id),
-            unread_total_query(current_user).scalar_subquery())).one()
+        row = db.session.execute(_statement(), {"menu_user_id": current_user.id}).one()
         g.menu_facts = MenuFacts(bool(row[0]), bool(row[1]), int(row[2] or 0))
     return g.menu_facts
 

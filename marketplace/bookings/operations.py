@@ -46,6 +46,7 @@ from marketplace.ledger.models import HoldStatus
 from marketplace.mail import send_mail
 from marketplace.payments import booking_payments
 from marketplace.money import format_fen
+from marketplace.organizations.models import Membership
 from marketplace.transactions import begin_write, lock, lock_accounts
 from marketplace.urls import external_url
 from marketplace.vouchers import operations as vouchers
@@ -520,8 +521,11 @@ def _mail_body(booking: Booking, event: str, link: str) -> str:
 def _notify_booking(booking: Booking, event: str) -> None:
     """The booker hears of every step; the lab's members of new requests and cancellations."""
     recipients = [booking.booked_by] if booking.booked_by else []
-    if event in ("created", "cancelled"):
-        recipients += [m.user for m in booking.instrument.organization.memberships]
+    if event in ("created", "cancelled"):  # the lab's members, in one statement
+        recipients += db.session.scalars(
+            sa.select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.organization_id == booking.instrument.organization_id)
+            .order_by(Membership.id))
     link = external_url("bookings.show", booking_id=booking.id)
     seen = set()
     for user in recipients:

@@ -281,13 +281,14 @@ def list_conversations(session: Session, user) -> list[tuple[Conversation, int]]
     return [(c, counts.get(c.id, 0)) for c in conversations]
 
 
-def _unread_messages(user):
-    """Messages of others (and notices) newer than the user's read marker, as a condition."""
+def _unread_messages(user_id):
+    """Messages of others (and notices) newer than the user's read marker, as a condition
+    (``user_id``: the id, or a bind parameter standing for it)."""
     marker = (sa.select(ConversationRead.last_read_message_id)
               .where(ConversationRead.conversation_id == Message.conversation_id,
-                     ConversationRead.user_id == user.id).scalar_subquery())
+                     ConversationRead.user_id == user_id).scalar_subquery())
     return sa.and_(Message.id > sa.func.coalesce(marker, 0),
-                   sa.or_(Message.author_id.is_(None), Message.author_id != user.id))
+                   sa.or_(Message.author_id.is_(None), Message.author_id != user_id))
 
 
 def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
@@ -295,24 +296,25 @@ def _unread_by_conversation(session: Session, user, ids) -> dict[int, int]:
         return {}
     rows = session.execute(
         sa.select(Message.conversation_id, sa.func.count(Message.id))
-        .where(Message.conversation_id.in_(ids), _unread_messages(user))
+        .where(Message.conversation_id.in_(ids), _unread_messages(user.id))
         .group_by(Message.conversation_id)).all()
     return dict(rows)
 
 
-def unread_total_query(user) -> sa.Select:
-    """How many messages wait unread for ``user`` in all their conversations: one counting
-    query with the user's organisations as a subquery (the menu reads it inside its own)."""
-    org_ids = Membership.organization_ids_of(user.id)
+def unread_total_query(user_id) -> sa.Select:
+    """How many messages wait unread for the user in all their conversations: one counting
+    query with the user's organisations as a subquery (the menu reads it inside its own;
+    ``user_id``: the id, or a bind parameter standing for it)."""
+    org_ids = Membership.organization_ids_of(user_id)
     return (sa.select(sa.func.count(Message.id))
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(sa.or_(Conversation.listing_org_id.in_(org_ids),
-                          Conversation.other_org_id.in_(org_ids)), _unread_messages(user)))
+                          Conversation.other_org_id.in_(org_ids)), _unread_messages(user_id)))
 
 
 def total_unread(session: Session, user) -> int:
     """The unread-messages badge's number."""
-    return session.scalar(unread_total_query(user)) or 0
+    return session.scalar(unread_total_query(user.id)) or 0
 
 
 def conversations_about(session: Session, listing, user) -> list[Conversation]:
