@@ -83,8 +83,11 @@ class _Delivery:
             dispatch("marketplace.mail:deliver_queued", *ids,
                      key=f"mail:{ids[0]}" if len(ids) == 1 else f"mail:{ids[0]}-{ids[-1]}")
         else:
-            for message_id in ids:
-                deliver_message(self.app, message_id)
+            for message_id in ids:  # each on its own: one that breaks does not hold back the rest
+                try:
+                    deliver_message(self.app, message_id)
+                except Exception:  # noqa: BLE001 - logged; the message stays in the outbox
+                    log.exception("delivering mail #%s failed", message_id)
 
 
 class MailDeliveryError(Exception):
