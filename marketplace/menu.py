@@ -28,7 +28,7 @@ class MenuFacts:
 @cache
 def _statement() -> sa.Select:
     """Built once per process (its parts are many expressions); the user is a bind parameter."""
-    from marketplace.bookings.views import offers_instruments_query
+    from marketplace.bookings.operations import offers_instruments_query
     from marketplace.conversations.operations import unread_total_query
     from marketplace.organizations.models import Membership
 

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from listings.models import Instrument
 from marketplace.audit import record_audit
 from marketplace.auth.models import User, normalize_email
 from marketplace.bookings import rules
@@ -152,6 +153,13 @@ def list_taken(instrument, start: datetime, end: datetime) -> list[Booking]:
                                  Booking.status.in_(SLOT_HOLDING),
                                  Booking.starts_at < end, start < Booking.ends_at)
         .order_by(Booking.starts_at)))
+
+
+def offers_instruments_query(user_id) -> sa.Exists:
+    """Whether one of the user's organisations offers an instrument, as an EXISTS (the menu's
+    "Lab bookings" link; ``user_id``: the id, or a bind parameter standing for it)."""
+    own = Membership.organization_ids_of(user_id)
+    return sa.select(Instrument.id).where(Instrument.organization_id.in_(own)).exists()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -104,13 +104,6 @@ def has_lab_bookings() -> bool:
     return menu_facts().offers_instruments
 
 
-def offers_instruments_query(user_id: int) -> sa.Exists:
-    """Whether one of the user's organisations offers an instrument, as an EXISTS (the menu's
-    "Lab bookings" link)."""
-    own = Membership.organization_ids_of(user_id)
-    return sa.select(Instrument.id).where(Instrument.organization_id.in_(own)).exists()
-
-
 @bp.app_template_filter("cancellation_rule")
 def cancellation_rule(instrument) -> str:
     return rules.describe_cancellation(instrument)
